@@ -1,0 +1,255 @@
+#include "prepaid/meter/dlt645_meter.hpp"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace prepaid::devices {
+namespace {
+
+// A DL/T 645 meter on loopback: answers reads from a DI table, records writes and controls.
+class FakeDlt645Meter {
+ public:
+  explicit FakeDlt645Meter(Dlt645Address address) : m_address(address) {
+    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(m_fd, 2);
+    socklen_t len = sizeof addr;
+    ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+    m_thread = std::thread([this] { run(); });
+  }
+  ~FakeDlt645Meter() {
+    m_stop = true;
+    m_thread.join();
+    ::close(m_fd);
+  }
+
+  void setDi(std::uint32_t di, std::vector<std::uint8_t> value) {
+    std::lock_guard lock(m_mutex);
+    m_data[di] = std::move(value);
+  }
+  std::vector<std::uint8_t> di(std::uint32_t di) {
+    std::lock_guard lock(m_mutex);
+    return m_data[di];
+  }
+
+  std::uint16_t port = 0;
+  std::atomic<int> lastControl{0};
+  std::atomic<bool> garbageFirst{false};
+  std::atomic<bool> answerAsOtherMeter{false};
+  std::atomic<bool> badChecksum{false};
+  std::atomic<bool> refuseWrites{false};
+
+ private:
+  void run() {
+    while (!m_stop) {
+      pollfd pfd{m_fd, POLLIN, 0};
+      if (::poll(&pfd, 1, 20) <= 0) {
+        continue;
+      }
+      const int client = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      std::vector<std::uint8_t> in;
+      while (!m_stop && client >= 0) {
+        pollfd cfd{client, POLLIN, 0};
+        if (::poll(&cfd, 1, 20) <= 0) {
+          continue;
+        }
+        std::uint8_t buffer[256];
+        const ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
+        if (n <= 0) {
+          break;
+        }
+        in.insert(in.end(), buffer, buffer + n);
+        const auto decoded = decodeDlt645(in);
+        if (decoded.status != Dlt645DecodeStatus::Frame) {
+          continue;
+        }
+        in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(decoded.consumed));
+        auto reply = answer(decoded.frame);
+        auto bytes = *encodeDlt645(reply, 2);
+        if (badChecksum) {
+          bytes[bytes.size() - 2] ^= 0x01;
+        }
+        if (garbageFirst) {
+          bytes.insert(bytes.begin(), {0x00, 0x68, 0x42, 0x13});
+        }
+        ::send(client, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      }
+      if (client >= 0) {
+        ::close(client);
+      }
+    }
+  }
+
+  Dlt645Frame answer(const Dlt645Frame& request) {
+    Dlt645Frame reply;
+    reply.address = answerAsOtherMeter ? *Dlt645Address::fromNumber(999) : m_address;
+    reply.control = static_cast<std::uint8_t>(request.control | dlt645::ReplyBit);
+    const auto error = [&](std::uint8_t bits) {
+      reply.control = static_cast<std::uint8_t>(reply.control | dlt645::ErrorBit);
+      reply.data = {bits};
+    };
+    std::lock_guard lock(m_mutex);
+    if (request.control == dlt645::ReadData && request.data.size() == 4) {
+      const std::uint32_t di = request.data[0] | (request.data[1] << 8) | (request.data[2] << 16) |
+                               (static_cast<std::uint32_t>(request.data[3]) << 24);
+      const auto it = m_data.find(di);
+      if (it == m_data.end()) {
+        error(dlt645::ErrNoData);
+      } else {
+        reply.data = request.data;
+        reply.data.insert(reply.data.end(), it->second.begin(), it->second.end());
+      }
+    } else if (request.control == dlt645::WriteData && request.data.size() > 12) {
+      if (refuseWrites) {
+        error(dlt645::ErrUnauthorized);
+      } else {
+        const std::uint32_t di = request.data[0] | (request.data[1] << 8) |
+                                 (request.data[2] << 16) |
+                                 (static_cast<std::uint32_t>(request.data[3]) << 24);
+        m_data[di] = std::vector<std::uint8_t>(request.data.begin() + 12, request.data.end());
+      }
+    } else if (request.control == dlt645::RemoteControl && request.data.size() == 16) {
+      lastControl = request.data[8];
+    } else {
+      error(dlt645::ErrOther);
+    }
+    return reply;
+  }
+
+  Dlt645Address m_address;
+  int m_fd = -1;
+  std::atomic<bool> m_stop{false};
+  std::mutex m_mutex;
+  std::map<std::uint32_t, std::vector<std::uint8_t>> m_data;
+  std::thread m_thread;
+};
+
+class Dlt645MeterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake.setDi(dlt645::DiTotalEnergy, {0x67, 0x45, 0x23, 0x01});      // 12345.67 kWh
+    fake.setDi(dlt645::DiVoltageA, {0x03, 0x22});                     // 220.3 V
+    fake.setDi(dlt645::DiCurrentA, {0x20, 0x51, 0x80});               // -5.120 A (sign bit)
+    fake.setDi(dlt645::DiActivePower, {0x00, 0x15, 0x01});            // 1.1500 kW
+    fake.setDi(dlt645::DiRemainingAmount, {0x50, 0x25, 0x00, 0x00});  // 25.50 yuan
+    fake.setDi(dlt645::DiPurchaseCount, {0x12, 0x00});                // 12
+    fake.setDi(dlt645::DiRunStatus3, {0x10, 0x00});                   // relay open
+    fake.setDi(dlt645::DiPrice1 + 2, {0x00, 0x65, 0x00, 0x00});       // 0.6500 yuan/kWh
+  }
+  Dlt645Meter meter() {
+    BusTiming timing;
+    timing.responseTimeoutMs = 200;
+    timing.byteTimeoutMs = 50;
+    timing.quietMs = 30;
+    timing.retries = 0;
+    return Dlt645Meter(
+        std::make_shared<Dlt645Link>(makeTcpStream("127.0.0.1", fake.port, 500), timing), address);
+  }
+  Dlt645Address address = *Dlt645Address::parse("000000001234");
+  FakeDlt645Meter fake{address};
+};
+
+TEST_F(Dlt645MeterTest, SnapshotFromDataIdentifiers) {
+  auto m = meter();
+  const auto snap = m.readSnapshot();
+  ASSERT_TRUE(snap.has_value()) << describe(snap.error());
+  EXPECT_EQ(snap->totalEnergy, domain::Energy::fromCentiKwh(1234567));
+  EXPECT_FALSE(snap->rateEnergy[0].has_value());  // answered "no data"
+  EXPECT_EQ(snap->voltageMilliVolts, 220300);
+  EXPECT_EQ(snap->currentMilliAmps, -5120);
+  EXPECT_EQ(snap->activePowerWatts, 1150);
+  ASSERT_TRUE(snap->prepaid.has_value());
+  EXPECT_EQ(snap->prepaid->balance, domain::Money::fromFen(2550));
+  EXPECT_EQ(snap->prepaid->purchaseCount, 12U);
+  EXPECT_EQ(snap->prepaid->relay, domain::RelayState::Open);
+  EXPECT_EQ(snap->prepaid->prices[2], domain::UnitPrice::fromMicroYuan(650'000));
+  EXPECT_EQ(m.readPurchaseCount().value(), 12U);
+  EXPECT_EQ(m.macAddress(), 1234U);
+}
+
+TEST_F(Dlt645MeterTest, GarbageBeforeTheReplyIsTolerated) {
+  fake.garbageFirst = true;
+  auto m = meter();
+  EXPECT_EQ(m.readPurchaseCount().value(), 12U);
+}
+
+TEST_F(Dlt645MeterTest, WrongAddressAndBadChecksum) {
+  fake.answerAsOtherMeter = true;
+  auto m = meter();
+  EXPECT_EQ(m.readPurchaseCount().error().kind, DeviceErrorKind::WrongAddress);
+  fake.answerAsOtherMeter = false;
+  fake.badChecksum = true;
+  EXPECT_EQ(m.readPurchaseCount().error().kind, DeviceErrorKind::Crc);
+}
+
+TEST_F(Dlt645MeterTest, NonBcdValueIsMalformed) {
+  fake.setDi(dlt645::DiPurchaseCount, {0x1A, 0x00});
+  auto m = meter();
+  EXPECT_EQ(m.readPurchaseCount().error().kind, DeviceErrorKind::MalformedReply);
+  fake.setDi(dlt645::DiPurchaseCount, {0x12});
+  EXPECT_EQ(m.readPurchaseCount().error().kind, DeviceErrorKind::MalformedReply);
+}
+
+TEST_F(Dlt645MeterTest, WritesAndControl) {
+  auto m = meter();
+  ASSERT_TRUE(
+      m.setThresholds({domain::Money::fromFen(5000), domain::Money::fromFen(2000), 0}).has_value());
+  EXPECT_EQ(fake.di(dlt645::DiAlarmAmount1), (std::vector<std::uint8_t>{0x00, 0x50, 0x00, 0x00}));
+  EXPECT_EQ(
+      m.setThresholds({domain::Money::fromFen(1), domain::Money::fromFen(1), 100}).error().kind,
+      DeviceErrorKind::Unsupported);
+  const TouPrices prices{
+      domain::UnitPrice::fromMicroYuan(1'000'000), domain::UnitPrice::fromMicroYuan(900'000),
+      domain::UnitPrice::fromMicroYuan(600'000), domain::UnitPrice::fromMicroYuan(300'000)};
+  ASSERT_TRUE(m.setPrices(prices).has_value());
+  EXPECT_EQ(fake.di(dlt645::DiPrice1), (std::vector<std::uint8_t>{0x00, 0x00, 0x01, 0x00}));
+  ASSERT_TRUE(m.control({ControlCode::Trip, 0, 1'700'000'000, 5, {}}).has_value());
+  EXPECT_EQ(fake.lastControl.load(), dlt645::CtrlTrip);
+  ASSERT_TRUE(m.control({ControlCode::KeepPowerOn, 0, 1'700'000'000, 0, {}}).has_value());
+  EXPECT_EQ(fake.lastControl.load(), dlt645::CtrlKeepPower);
+  fake.refuseWrites = true;
+  const auto refused = m.setThresholds({domain::Money::fromFen(1), domain::Money::fromFen(1), 0});
+  EXPECT_EQ(refused.error().kind, DeviceErrorKind::Rejected);
+  EXPECT_EQ(refused.error().rejectReason, RejectReason::Unauthorized);
+  EXPECT_EQ(m.recharge({}).error().kind, DeviceErrorKind::Unsupported);
+}
+
+TEST(Dlt645MeterNoPeerTest, SilentMeterTimesOutAndControlIsOutcomeUnknown) {
+  // A listener that never answers.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 2), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  BusTiming timing;
+  timing.responseTimeoutMs = 80;
+  timing.quietMs = 10;
+  timing.retries = 0;
+  Dlt645Meter m(
+      std::make_shared<Dlt645Link>(makeTcpStream("127.0.0.1", ntohs(addr.sin_port), 500), timing),
+      *Dlt645Address::fromNumber(1));
+  EXPECT_EQ(m.readPurchaseCount().error().kind, DeviceErrorKind::Timeout);
+  const auto control = m.control({ControlCode::Close, 0, 1'700'000'000, 0, {}});
+  EXPECT_EQ(control.error().kind, DeviceErrorKind::OutcomeUnknown);
+  EXPECT_EQ(control.error().cause, DeviceErrorKind::Timeout);
+  ::close(fd);
+}
+
+}  // namespace
+}  // namespace prepaid::devices
