@@ -42,10 +42,6 @@ std::vector<Alarm> list(Connection& db, const std::string& where, auto... args) 
 
 }  // namespace
 
-std::string_view toString(AlarmKind kind) {
-  return nameIn(AlarmKindNames, kind);
-}
-
 std::expected<RaiseResult, StoreError> SqliteAlarmRepository::raise(const AlarmSubject& subject,
                                                                     AlarmKind kind,
                                                                     domain::Instant at,
@@ -126,3 +122,11 @@ std::expected<std::vector<Alarm>, StoreError> SqliteAlarmRepository::history(
 }
 
 }  // namespace prepaid::store::detail
+
+namespace prepaid::store {
+
+std::string_view toString(AlarmKind value) {
+  return detail::nameIn(detail::AlarmKindNames, value);
+}
+
+}  // namespace prepaid::store

@@ -80,13 +80,6 @@ Command transition(Connection& db, CommandId id, std::initializer_list<CommandSt
 
 }  // namespace
 
-std::string_view toString(CommandKind kind) {
-  return nameIn(CommandKindNames, kind);
-}
-std::string_view toString(CommandState state) {
-  return nameIn(CommandStateNames, state);
-}
-
 std::expected<Command, StoreError> SqliteCommandRepository::enqueue(const Command& command) {
   return guard([&] {
     if (command.kind == CommandKind::Recharge && !command.purchaseCount) {
@@ -222,3 +215,14 @@ std::expected<std::int64_t, StoreError> SqliteCommandRepository::queuedCount(
 }
 
 }  // namespace prepaid::store::detail
+
+namespace prepaid::store {
+
+std::string_view toString(CommandKind value) {
+  return detail::nameIn(detail::CommandKindNames, value);
+}
+std::string_view toString(CommandState value) {
+  return detail::nameIn(detail::CommandStateNames, value);
+}
+
+}  // namespace prepaid::store
