@@ -668,17 +668,17 @@ Dlt645Frame handleDltWrite(SimUnit& unit, const Dlt645Frame& request,
 }
 
 // DL/T 645 remote control (0x1C) data: password(4) + operator code(4) + N1 (command) + N2 (0) +
-// validity time (6 bytes BCD ss mm hh DD MM YY), followed by our authentication (README):
-// purchase count u32 (the CURRENT count) + time u32 (Unix s), both big-endian, + MAC(16).
-// Without the authentication the meter answers "unauthorized", as a real prepaid meter would.
+// validity time (6 bytes BCD ss mm hh DD MM YY). Authorised either by the password (02 000000,
+// level 02, as DL/T 645-2007 plain control) or by our authentication appended to the 16 bytes:
+// purchase count u32 (the CURRENT count) + time u32 (Unix s), both big-endian, + MAC(16) (README).
+// The validity time is not checked: the simulated clock may run faster than real time.
 Dlt645Frame handleDltControl(SimUnit& unit, const Dlt645Frame& request,
-                             const Dlt645Address& address, Handled& /*handled*/) {
+                             const Dlt645Address& address) {
   constexpr std::size_t PlainSize = 16;
   constexpr std::size_t AuthenticatedSize = PlainSize + 8 + CommandMacSize;
-  if (request.data.size() != AuthenticatedSize) {
-    return errorReply(
-        request, address,
-        request.data.size() == PlainSize ? dlt645::ErrUnauthorized : dlt645::ErrOther);
+  constexpr std::array<std::uint8_t, 4> Password{0x02, 0x00, 0x00, 0x00};
+  if (request.data.size() != PlainSize && request.data.size() != AuthenticatedSize) {
+    return errorReply(request, address, dlt645::ErrOther);
   }
   const std::span<const std::uint8_t> data(request.data);
   std::optional<SimControl> command;
@@ -688,10 +688,13 @@ Dlt645Frame handleDltControl(SimUnit& unit, const Dlt645Frame& request,
       command = SimControl::Trip;
       code = 1;
       break;
-    case dlt645::CtrlCloseAllowed:
     case dlt645::CtrlCloseDirect:
       command = SimControl::Close;
       code = 2;
+      break;
+    case dlt645::CtrlCloseAllowed:
+      command = SimControl::ResumePrepaid;  // 合闸允许: the prepaid logic decides
+      code = 5;
       break;
     case dlt645::CtrlKeepPower:
       command = SimControl::KeepPowerOn;
@@ -706,6 +709,17 @@ Dlt645Frame handleDltControl(SimUnit& unit, const Dlt645Frame& request,
   }
   if (!command) {
     return errorReply(request, address, dlt645::ErrOther);
+  }
+  if (data.size() == PlainSize) {
+    const bool passwordOk = std::equal(Password.begin(), Password.end(), data.begin());
+    const auto result =
+        passwordOk ? unit.meter.control(*command, MacCheck::Valid) : CommandResult::BadMac;
+    unit.lastResult = passwordOk ? 0 : static_cast<std::uint8_t>(RejectReason::Unauthorized);
+    if (!passwordOk) {
+      return errorReply(request, address, dlt645::ErrUnauthorized);
+    }
+    (void)result;
+    return Dlt645Frame{address, static_cast<std::uint8_t>(request.control | dlt645::ReplyBit), {}};
   }
   MacFields fields;
   fields.meterAddress = unit.macAddress;
@@ -729,8 +743,7 @@ Dlt645Frame handleDltControl(SimUnit& unit, const Dlt645Frame& request,
   return Dlt645Frame{address, static_cast<std::uint8_t>(request.control | dlt645::ReplyBit), {}};
 }
 
-Dlt645Frame handleDlt645(SimUnit& unit, const Dlt645Frame& request, const Dlt645Address& address,
-                         Handled& handled) {
+Dlt645Frame handleDlt645(SimUnit& unit, const Dlt645Frame& request, const Dlt645Address& address) {
   switch (request.control) {
     case dlt645::ReadData: {
       if (request.data.size() < 4) {
@@ -750,7 +763,7 @@ Dlt645Frame handleDlt645(SimUnit& unit, const Dlt645Frame& request, const Dlt645
     case dlt645::WriteData:
       return handleDltWrite(unit, request, address);
     case dlt645::RemoteControl:
-      return handleDltControl(unit, request, address, handled);
+      return handleDltControl(unit, request, address);
     default:
       return errorReply(request, address, dlt645::ErrOther);
   }
@@ -794,7 +807,7 @@ Exchange SimGateway::exchangeDlt645(std::span<const std::uint8_t> frame, std::in
     fault->consume();
   } else {
     unit->meter.advanceTo(simMs, m_load);
-    reply = handleDlt645(*unit, request, address, handled);
+    reply = handleDlt645(*unit, request, address);
   }
   switch (kind) {
     case FaultKind::ReplyLostAfterRecharge:
