@@ -204,7 +204,10 @@ CREATE TABLE ledger_entries (
 );
 CREATE INDEX ledger_entries_meter ON ledger_entries (meter_id, created_at);
 CREATE INDEX ledger_entries_created ON ledger_entries (created_at);
-CREATE INDEX ledger_entries_referenced ON ledger_entries (referenced_entry_id);
+-- Partial: only corrections (and transfers) reference an entry, so ordinary postings do not pay
+-- for this index.
+CREATE INDEX ledger_entries_referenced ON ledger_entries (referenced_entry_id)
+  WHERE referenced_entry_id IS NOT NULL;
 
 CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries
 BEGIN

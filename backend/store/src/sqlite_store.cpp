@@ -128,7 +128,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(m_writeMutex);
     if (auto begun = guard([&] {
           setSynchronous(durability);
-          m_writer->exec("BEGIN IMMEDIATE");
+          m_writer->prepare("BEGIN IMMEDIATE").run();
         });
         !begun) {
       return begun;
@@ -151,7 +151,7 @@ class SqliteStore final : public Store {
           StoreError{StoreErrorCode::Internal,
                      "SQLite rolled the transaction back after an error the callback ignored"});
     }
-    auto committed = guard([&] { m_writer->exec("COMMIT"); });
+    auto committed = guard([&] { m_writer->prepare("COMMIT").run(); });
     if (!committed) {
       m_writer->rollbackQuietly();
     }
