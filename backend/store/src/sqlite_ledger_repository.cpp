@@ -161,7 +161,8 @@ std::expected<AppendResult, StoreError> SqliteLedgerRepository::append(const Led
     if (entry.kind == EntryKind::Charge || entry.kind == EntryKind::Allocation) {
       RollupDelta delta;
       (entry.kind == EntryKind::Charge ? delta.chargedFen : delta.allocatedFen) = -entry.amountFen;
-      addToRollups(m_ctx, entry.meterId, entry.usageAt.value_or(entry.createdAt), delta);
+      addToRollups(m_ctx, m_ctx.siteTimeZone(), entry.meterId,
+                   entry.usageAt.value_or(entry.createdAt), delta);
     }
     return AppendResult{stored, AppendOutcome::Appended};
   });

@@ -41,9 +41,8 @@ std::int64_t usedSince(std::int64_t previous, std::int64_t current) {
 
 }  // namespace
 
-void addToRollups(const RepositoryContext& context, MeterId meter, domain::Instant at,
-                  const RollupDelta& delta) {
-  const domain::SiteTimeZone zone = context.siteTimeZone();
+void addToRollups(const RepositoryContext& context, const domain::SiteTimeZone& zone, MeterId meter,
+                  domain::Instant at, const RollupDelta& delta) {
   for (const Granularity granularity : {Granularity::Hour, Granularity::Day, Granularity::Month}) {
     context.db().run(
         "INSERT INTO rollups (meter_id, granularity, period_start, energy_total_centi_kwh, "
@@ -140,6 +139,7 @@ std::expected<ReadingBatchResult, StoreError> SqliteReadingRepository::insert(
       return a->meterId != b->meterId ? a->meterId < b->meterId : a->readAt < b->readAt;
     });
 
+    const domain::SiteTimeZone zone = m_ctx.siteTimeZone();
     ReadingBatchResult result;
     for (const Reading* reading : ordered) {
       std::optional<Reading> previous;
@@ -178,7 +178,7 @@ std::expected<ReadingBatchResult, StoreError> SqliteReadingRepository::insert(
           delta.energyByRateCentiKwh[i] = usedSince(previous->energyByRateCentiKwh[i], e[i]);
         }
       }
-      addToRollups(m_ctx, reading->meterId, reading->readAt, delta);
+      addToRollups(m_ctx, zone, reading->meterId, reading->readAt, delta);
       ++result.written;
     }
     return result;

@@ -33,8 +33,8 @@ struct RollupDelta {
   std::int64_t allocatedFen = 0;
   std::int64_t readingCount = 0;
 };
-void addToRollups(const RepositoryContext& context, MeterId meter, domain::Instant at,
-                  const RollupDelta& delta);
+void addToRollups(const RepositoryContext& context, const domain::SiteTimeZone& zone, MeterId meter,
+                  domain::Instant at, const RollupDelta& delta);
 
 class SqliteSiteRepository final : public SiteRepository {
  public:
