@@ -139,6 +139,9 @@ std::expected<void, std::string> readMeterFields(const toml::table& table, Meter
   if (count < 0 || count > 0xFFFF'FFFFLL) {
     return std::unexpected(where(file, context + "purchase_count") + ": out of range");
   }
+  if (table.get("peak_w") != nullptr) {
+    meter.peakConfigured = true;
+  }
   if (meter.config.peakW < 0 || meter.config.peakW > 1'000'000) {
     return std::unexpected(where(file, context + "peak_w") + ": must be 0..1000000");
   }
@@ -199,6 +202,18 @@ std::set<std::string_view> withMeterFields(std::set<std::string_view> names) {
 }
 
 }  // namespace
+
+std::array<std::int64_t, SimRateCount> historyEnergy(std::int64_t peakW, int days) {
+  std::array<std::int64_t, SimRateCount> energy{};
+  for (std::int64_t minute = 0; minute < 24 * 60; ++minute) {
+    const auto rate = static_cast<std::size_t>(SimMeter::rateAt(minute));
+    energy[rate] += peakW * LoadProfile::shapePermille(minute) / 1000 * 60'000;  // W x ms = mJ
+  }
+  for (auto& value : energy) {
+    value *= days;
+  }
+  return energy;
+}
 
 std::string toString(GatewayProtocol protocol) {
   switch (protocol) {
@@ -332,7 +347,7 @@ std::expected<FleetSpec, std::string> loadFleetFile(const std::filesystem::path&
   }
   if (auto ok = checkKeys(root,
                           {"seed", "time_scale", "utc_offset_minutes", "master_key", "profile_dir",
-                           "timing", "defaults", "gateway"},
+                           "history_days", "timing", "defaults", "gateway"},
                           file, "");
       !ok) {
     return std::unexpected(ok.error());
@@ -359,6 +374,14 @@ std::expected<FleetSpec, std::string> loadFleetFile(const std::filesystem::path&
       return std::unexpected(where(file, "utc_offset_minutes") + ": must be -840..840");
     }
     fleet.utcOffsetMinutes = static_cast<int>(**offset);
+  }
+  if (auto days = optionalValue<std::int64_t>(root, "history_days", file, ""); !days) {
+    return std::unexpected(days.error());
+  } else if (*days) {
+    if (**days < 0 || **days > 36'500) {
+      return std::unexpected(where(file, "history_days") + ": must be 0..36500");
+    }
+    fleet.historyDays = static_cast<int>(**days);
   }
   if (auto master = optionalValue<std::string>(root, "master_key", file, ""); !master) {
     return std::unexpected(master.error());
@@ -516,8 +539,9 @@ std::expected<FleetSpec, std::string> loadFleetFile(const std::filesystem::path&
       MeterSpec meter = makeMeter(fleet, gateway.index, unit, gatewayDefaults.profile);
       meter.initial = gatewayDefaults.initial;
       meter.fault = gatewayDefaults.fault;
-      if (gatewayDefaults.config.peakW != MeterSpec{}.config.peakW) {
+      if (gatewayDefaults.peakConfigured) {
         meter.config.peakW = gatewayDefaults.config.peakW;
+        meter.peakConfigured = true;
       }
       if (meterTable != nullptr) {
         const std::string meterContext = context + "meter(unit " + std::to_string(unit) + ").";
@@ -546,6 +570,9 @@ std::expected<FleetSpec, std::string> loadFleetFile(const std::filesystem::path&
           }
           meter.key = *parsed;
         }
+      }
+      if (fleet.historyDays > 0) {
+        meter.initial.energyMilliJoule = historyEnergy(meter.config.peakW, fleet.historyDays);
       }
       gateway.meters.push_back(std::move(meter));
     }

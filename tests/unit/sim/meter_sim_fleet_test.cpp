@@ -120,6 +120,23 @@ gateway_fault = "late-reply:100"
   EXPECT_EQ(g1.fault.arg, 100);
 }
 
+TEST_F(FleetTest, HistoryDaysPrefillTheEnergyRegisters) {
+  const auto day = historyEnergy(3000, 1);
+  std::int64_t total = 0;
+  for (const auto mj : day) {
+    EXPECT_GT(mj, 0);
+    total += mj;
+  }
+  // The day shape averages ~0.6 of the busiest hour: 3 kW -> ~43 kWh a day.
+  EXPECT_GT(total, 30LL * 3'600'000'000);
+  EXPECT_LT(total, 60LL * 3'600'000'000);
+  EXPECT_EQ(historyEnergy(3000, 10)[2], 10 * day[2]);
+  auto fleet =
+      loadFleetFile(write("history_days = 10\n[[gateway]]\nport = 0\nmeters = 1\npeak_w = 3000\n"));
+  ASSERT_TRUE(fleet) << fleet.error();
+  EXPECT_EQ(fleet->gateways[0].meters[0].initial.energyMilliJoule, historyEnergy(3000, 10));
+}
+
 TEST_F(FleetTest, ErrorsNameTheFileAndField) {
   const auto expectError = [&](const std::string& text, const std::string& field) {
     auto fleet = loadFleetFile(write(text));

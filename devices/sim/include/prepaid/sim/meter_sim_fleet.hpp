@@ -36,6 +36,7 @@ struct MeterSpec {
   int unit = 1;                    // Modbus unit id 1..247
   std::string address;             // DL/T 645 address, 12 decimal digits
   bool addressConfigured = false;  // the fleet file gave the meter number (MAC address)
+  bool peakConfigured = false;     // the fleet file gave peak_w
   std::string profile = "single-phase-prepaid";
   MeterKey key{};  // AES-128 command key
   SimMeterConfig config;
@@ -60,8 +61,13 @@ struct FleetSpec {
   int utcOffsetMinutes = 8 * 60;
   std::filesystem::path profileDir;
   MeterKey masterKey{};
+  int historyDays = 0;  // energy registers start with this many days of typical consumption
   std::vector<GatewaySpec> gateways;
 };
+
+/// Typical consumption of a meter over `days` days, per TOU rate in mJ (the load profile's day
+/// shape without the variation), so a demo fleet does not start at 0 kWh. Pure function.
+[[nodiscard]] std::array<std::int64_t, SimRateCount> historyEnergy(std::int64_t peakW, int days);
 
 /// The command-line form: N gateways of M meters, gateway g on basePort + g (0: free ports).
 struct FlagFleetOptions {
