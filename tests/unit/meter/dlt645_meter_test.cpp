@@ -93,6 +93,11 @@ class FakeDlt645Meter {
     }
   }
 
+  static std::uint32_t diOf(const std::vector<std::uint8_t>& data) {
+    return std::uint32_t{data[0]} | (std::uint32_t{data[1]} << 8) | (std::uint32_t{data[2]} << 16) |
+           (std::uint32_t{data[3]} << 24);
+  }
+
   Dlt645Frame answer(const Dlt645Frame& request) {
     Dlt645Frame reply;
     reply.address = answerAsOtherMeter ? *Dlt645Address::fromNumber(999) : m_address;
@@ -103,8 +108,7 @@ class FakeDlt645Meter {
     };
     std::lock_guard lock(m_mutex);
     if (request.control == dlt645::ReadData && request.data.size() == 4) {
-      const std::uint32_t di = request.data[0] | (request.data[1] << 8) | (request.data[2] << 16) |
-                               (static_cast<std::uint32_t>(request.data[3]) << 24);
+      const std::uint32_t di = diOf(request.data);
       const auto it = m_data.find(di);
       if (it == m_data.end()) {
         error(dlt645::ErrNoData);
@@ -116,9 +120,7 @@ class FakeDlt645Meter {
       if (refuseWrites) {
         error(dlt645::ErrUnauthorized);
       } else {
-        const std::uint32_t di = request.data[0] | (request.data[1] << 8) |
-                                 (request.data[2] << 16) |
-                                 (static_cast<std::uint32_t>(request.data[3]) << 24);
+        const std::uint32_t di = diOf(request.data);
         m_data[di] = std::vector<std::uint8_t>(request.data.begin() + 12, request.data.end());
       }
     } else if (request.control == dlt645::RemoteControl && request.data.size() == 16) {
