@@ -3,9 +3,11 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -251,6 +253,51 @@ TEST(Dlt645MeterNoPeerTest, SilentMeterTimesOutAndControlIsOutcomeUnknown) {
   EXPECT_EQ(control.error().kind, DeviceErrorKind::OutcomeUnknown);
   EXPECT_EQ(control.error().cause, DeviceErrorKind::Timeout);
   ::close(fd);
+}
+
+TEST(Dlt645MeterSerialTest, ReadsOverASerialPortPty) {
+  // dlt645:/dev/pts/N: the termios serial stream, with a meter answering on the pty master.
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  const std::string path = ::ptsname(master);
+  const auto address = *Dlt645Address::fromNumber(77);
+  std::thread meterSide([&] {
+    std::vector<std::uint8_t> in;
+    while (true) {
+      pollfd pfd{master, POLLIN, 0};
+      if (::poll(&pfd, 1, 2000) <= 0) {
+        return;
+      }
+      std::uint8_t buffer[128];
+      const ssize_t n = ::read(master, buffer, sizeof buffer);
+      if (n <= 0) {
+        return;
+      }
+      in.insert(in.end(), buffer, buffer + n);
+      const auto decoded = decodeDlt645(in);
+      if (decoded.status != Dlt645DecodeStatus::Frame) {
+        continue;
+      }
+      Dlt645Frame reply{address, static_cast<std::uint8_t>(decoded.frame.control | 0x80),
+                        decoded.frame.data};
+      reply.data.insert(reply.data.end(), {0x34, 0x12});  // purchase count 1234
+      const auto bytes = *encodeDlt645(reply);
+      (void)::write(master, bytes.data(), bytes.size());
+      return;
+    }
+  });
+  auto uri = parseTransportUri("dlt645:" + path + "?baud=2400&parity=E&timeout_ms=1000");
+  ASSERT_TRUE(uri.has_value());
+  auto link = openDlt645Link(*uri);
+  ASSERT_TRUE(link.has_value());
+  Dlt645Meter m(*link, address);
+  const auto count = m.readPurchaseCount();
+  meterSide.join();
+  ::close(master);
+  ASSERT_TRUE(count.has_value()) << describe(count.error());
+  EXPECT_EQ(*count, 1234U);
 }
 
 }  // namespace

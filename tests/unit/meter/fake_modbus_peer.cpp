@@ -1,12 +1,16 @@
 #include "fake_modbus_peer.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <stdexcept>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "prepaid/meter/crc16.hpp"
@@ -25,7 +29,7 @@ void appendCrc(std::vector<std::uint8_t>& frame) {
 bool sendAll(int fd, const std::vector<std::uint8_t>& bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n <= 0) {
       return false;
     }
@@ -37,6 +41,7 @@ bool sendAll(int fd, const std::vector<std::uint8_t>& bytes) {
 }  // namespace
 
 FakeModbusPeer::FakeModbusPeer(std::uint8_t unit) : m_unit(unit) {
+  std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up is an error return, not a signal
   m_listenFd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   ::setsockopt(m_listenFd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -54,10 +59,29 @@ FakeModbusPeer::FakeModbusPeer(std::uint8_t unit) : m_unit(unit) {
   m_thread = std::thread([this] { run(); });
 }
 
+FakeModbusPeer::FakeModbusPeer(OnPty, std::uint8_t unit) : m_unit(unit) {
+  std::signal(SIGPIPE, SIG_IGN);
+  m_ptyMaster = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m_ptyMaster < 0 || ::grantpt(m_ptyMaster) != 0 || ::unlockpt(m_ptyMaster) != 0) {
+    throw std::runtime_error("fake peer: no pty");
+  }
+  m_ptyPath = ::ptsname(m_ptyMaster);
+  m_ptySlave = ::open(m_ptyPath.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  termios tio{};
+  ::tcgetattr(m_ptySlave, &tio);
+  ::cfmakeraw(&tio);  // no echo: our replies must not come back to us as requests
+  ::tcsetattr(m_ptySlave, TCSANOW, &tio);
+  m_thread = std::thread([this] { serve(m_ptyMaster); });
+}
+
 FakeModbusPeer::~FakeModbusPeer() {
   m_stop = true;
   m_thread.join();
-  ::close(m_listenFd);
+  for (const int fd : {m_listenFd, m_ptyMaster, m_ptySlave}) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
 }
 
 void FakeModbusPeer::setRegister(std::uint16_t address, std::uint16_t value) {
@@ -102,7 +126,10 @@ void FakeModbusPeer::serve(int fd) {
       continue;
     }
     std::uint8_t buffer[512];
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EIO) {
+      continue;  // pty: no client has the slave open right now
+    }
     if (n <= 0) {
       return;
     }

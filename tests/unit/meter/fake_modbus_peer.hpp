@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -45,12 +46,17 @@ class FakeModbusPeer {
       std::uint16_t address, const std::vector<std::uint16_t>& values,
       std::map<std::uint16_t, std::uint16_t>& registers)>;
 
+  /// Listens on a loopback TCP port (port()).
   explicit FakeModbusPeer(std::uint8_t unit = 1);
+  /// Serves RTU on the master side of a pseudo-terminal; clients open ptyPath() (raw mode).
+  struct OnPty {};
+  FakeModbusPeer(OnPty, std::uint8_t unit = 1);
   ~FakeModbusPeer();
   FakeModbusPeer(const FakeModbusPeer&) = delete;
   FakeModbusPeer& operator=(const FakeModbusPeer&) = delete;
 
   [[nodiscard]] std::uint16_t port() const { return m_port; }
+  [[nodiscard]] const std::string& ptyPath() const { return m_ptyPath; }
   void setRegister(std::uint16_t address, std::uint16_t value);
   [[nodiscard]] std::uint16_t reg(std::uint16_t address);
   void script(std::vector<ScriptStep> steps);
@@ -66,6 +72,9 @@ class FakeModbusPeer {
 
   std::uint8_t m_unit;
   int m_listenFd = -1;
+  int m_ptyMaster = -1;
+  int m_ptySlave = -1;  // kept open so the raw settings stay while clients come and go
+  std::string m_ptyPath;
   std::uint16_t m_port = 0;
   std::atomic<bool> m_stop{false};
   std::atomic<int> m_requests{0};

@@ -1,0 +1,85 @@
+// The libmodbus transports (rtu: and tcp://) through openModbusTransport: Modbus RTU on a
+// pseudo-terminal against the scripted fake peer, and the errno -> DeviceError mapping.
+#include "fake_modbus_peer.hpp"
+#include <gtest/gtest.h>
+
+#include "prepaid/meter/modbus_transport.hpp"
+
+namespace prepaid::devices {
+namespace {
+
+using testing::FakeModbusPeer;
+using testing::PeerAction;
+
+class LibmodbusRtuTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    peer.setRegister(0, 0x1234);
+    peer.setRegister(1, 0x5678);
+    peer.setRegister(10, 7);
+    peer.setRegister(11, 8);
+  }
+  std::shared_ptr<ModbusTransport> open(const std::string& params = "") {
+    auto bus = openModbusTransport("rtu:" + peer.ptyPath() +
+                                   "?baud=9600&parity=E&timeout_ms=200&byte_timeout_ms=50"
+                                   "&quiet_ms=150&retries=0" +
+                                   params);
+    EXPECT_TRUE(bus.has_value());
+    return bus ? *bus : nullptr;
+  }
+  FakeModbusPeer peer{FakeModbusPeer::OnPty{}, 5};
+};
+
+TEST_F(LibmodbusRtuTest, ReadAndWrite) {
+  auto bus = open();
+  const auto regs = bus->readRegisters(5, 0x03, 0, 2);
+  ASSERT_TRUE(regs.has_value()) << describe(regs.error());
+  EXPECT_EQ(*regs, (std::vector<std::uint16_t>{0x1234, 0x5678}));
+  const std::uint16_t values[] = {42, 43};
+  ASSERT_TRUE(bus->writeRegisters(5, 0x0200, values).has_value());
+  EXPECT_EQ(peer.reg(0x0201), 43);
+}
+
+TEST_F(LibmodbusRtuTest, ErrnoMapping) {
+  auto bus = open();
+  peer.script({{PeerAction::NoReply},
+               {PeerAction::BadCrc},
+               {PeerAction::Exception, 0, 0x02},
+               {PeerAction::WrongUnit}});
+  EXPECT_EQ(bus->readRegisters(5, 0x03, 0, 2).error().kind, DeviceErrorKind::Timeout);
+  EXPECT_EQ(bus->readRegisters(5, 0x03, 0, 2).error().kind, DeviceErrorKind::Crc);
+  const auto exception = bus->readRegisters(5, 0x03, 0, 2);
+  EXPECT_EQ(exception.error().kind, DeviceErrorKind::ModbusException);
+  EXPECT_EQ(exception.error().exceptionCode, 0x02);
+  EXPECT_EQ(bus->readRegisters(5, 0x03, 0, 2).error().kind, DeviceErrorKind::WrongAddress);
+  EXPECT_TRUE(bus->readRegisters(5, 0x03, 0, 2).has_value());
+}
+
+TEST_F(LibmodbusRtuTest, LateReplyIsDrained) {
+  auto bus = open();
+  peer.script({{PeerAction::Late, 300}});  // 100 ms after the 200 ms timeout
+  EXPECT_EQ(bus->readRegisters(5, 0x03, 0, 2).error().kind, DeviceErrorKind::Timeout);
+  const auto next = bus->readRegisters(5, 0x03, 10, 2);
+  ASSERT_TRUE(next.has_value()) << describe(next.error());
+  EXPECT_EQ(*next, (std::vector<std::uint16_t>{7, 8}));
+}
+
+TEST(LibmodbusTransportTest, MissingDeviceIsConnectionFailed) {
+  auto bus = openModbusTransport("rtu:/dev/prepaid-no-such-tty?timeout_ms=50");
+  ASSERT_TRUE(bus.has_value());
+  EXPECT_EQ((*bus)->readRegisters(1, 0x03, 0, 1).error().kind, DeviceErrorKind::ConnectionFailed);
+}
+
+TEST(LibmodbusTransportTest, TcpRefusedIsConnectionFailed) {
+  std::uint16_t port = 0;
+  {
+    FakeModbusPeer closed;
+    port = closed.port();
+  }
+  auto bus = openModbusTransport("tcp://127.0.0.1:" + std::to_string(port) + "?timeout_ms=50");
+  ASSERT_TRUE(bus.has_value());
+  EXPECT_EQ((*bus)->readRegisters(1, 0x03, 0, 1).error().kind, DeviceErrorKind::ConnectionFailed);
+}
+
+}  // namespace
+}  // namespace prepaid::devices
