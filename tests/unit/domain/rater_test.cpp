@@ -193,7 +193,9 @@ TEST(Rater, DayTypesFollowTheCalendar) {
   const auto rater = raterFor(tariff);
   const auto ratesOf = [&](year_month_day date) {
     std::vector<Rate> rates;
-    for (const auto& span : *rater.splitByRate(local(date, 0s), local(date, 24h))) {
+    const auto spans = rater.splitByRate(local(date, 0s), local(date, 24h));
+    EXPECT_TRUE(spans.has_value());
+    for (const auto& span : spans.value()) {
       rates.push_back(span.rate);
     }
     return rates;
