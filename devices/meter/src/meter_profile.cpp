@@ -453,7 +453,8 @@ class Loader {
     }
     for (std::size_t i = 0; i < names->size(); ++i) {
       const std::string itemField = field + ".points[" + std::to_string(i) + "]";
-      const auto* name = names->get(i)->as_string();
+      const toml::node* item = names->get(i);
+      const auto* name = item != nullptr ? item->as_string() : nullptr;
       if (name == nullptr) {
         (void)fail(ProfileErrorKind::BadType, itemField, "must be a string");
         return std::nullopt;

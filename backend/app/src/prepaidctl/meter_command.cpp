@@ -213,7 +213,11 @@ int runRead(const MeterOptions& options) {
   }
   json out = snapshotJson(*snapshot);
   out["transport"] = options.transport;
-  out["unit"] = options.unit;
+  if (dynamic_cast<devices::Dlt645Meter*>(meter.get()) != nullptr) {
+    out["address"] = options.address.empty() ? "AAAAAAAAAAAA" : options.address;
+  } else {
+    out["unit"] = options.unit;
+  }
   std::cout << out.dump(2) << '\n';
   return 0;
 }
