@@ -226,6 +226,11 @@ std::expected<RatingResult, RatingError> Rater::rate(const Consumption& consumpt
   if (total < 0) {
     return std::unexpected(error(RatingErrorCode::NegativeEnergy, "negative consumption"));
   }
+  if (before.monthUsage < Energy::zero() || before.yearUsage < Energy::zero()) {
+    // A corrupt persisted state must not reach the tier arithmetic.
+    return std::unexpected(
+        error(RatingErrorCode::NegativeEnergy, "negative cumulative usage in the meter state"));
+  }
   RatingResult result;
   result.after = before;
   result.energy = consumption.total;

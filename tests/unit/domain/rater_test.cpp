@@ -263,6 +263,10 @@ TEST(Rater, RefusesBadIntervals) {
             RatingErrorCode::OutOfOrder);
   EXPECT_EQ(codeOf(consumption(local(Oct15, 2h), local(Oct15, 3h), std::int64_t{1} << 62), {}),
             RatingErrorCode::Overflow);
+  MeterRatingState corrupt;
+  corrupt.monthUsage = Energy::fromCentiKwh(-1);
+  EXPECT_EQ(codeOf(consumption(local(Oct15, 2h), local(Oct15, 3h), 1), corrupt),
+            RatingErrorCode::NegativeEnergy);
   // Zero energy and zero length are fine and change nothing.
   const auto nothing = rater.rate(consumption(local(Oct15, 2h), local(Oct15, 3h), 0), later);
   ASSERT_TRUE(nothing.has_value());

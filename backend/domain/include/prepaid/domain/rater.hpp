@@ -70,7 +70,7 @@ enum class RatingErrorCode {
   EnergyWithoutTime,  // energy in a zero-length interval
   IntervalTooLong,    // longer than MaxRatingIntervalDays
   OutOfOrder,         // the interval is in an earlier month than the state's counters
-  NegativeEnergy,     // a negative total or register delta
+  NegativeEnergy,     // a negative total, register delta or state counter
   Overflow,           // an amount does not fit in int64 nano-yuan
   RegisterAnomaly,    // rateReadings(): the readings do not give a consumption
 };
