@@ -278,11 +278,44 @@ CREATE TABLE idempotency_records (
 CREATE INDEX idempotency_records_created ON idempotency_records (created_at);
 )sql";
 
-constexpr std::array<Migration, 1> Migrations = {{
+// Billing's per-meter memory between readings (backend/billing). usage_year/usage_month are the
+// local month of the tier counters (both NULL before the first rated interval); carry is the
+// FenCarry remainder in nano-yuan, always in [0, 1 fen).
+constexpr std::string_view Migration2 = R"sql(
+CREATE TABLE meter_billing_state (
+  meter_id INTEGER PRIMARY KEY REFERENCES meters(id),
+  processed_through BIGINT,
+  baseline_at BIGINT,
+  baseline_total_centi_kwh BIGINT,
+  baseline_has_rates INTEGER NOT NULL CHECK (baseline_has_rates IN (0, 1)),
+  baseline_sharp_centi_kwh BIGINT NOT NULL,
+  baseline_peak_centi_kwh BIGINT NOT NULL,
+  baseline_flat_centi_kwh BIGINT NOT NULL,
+  baseline_valley_centi_kwh BIGINT NOT NULL,
+  usage_year BIGINT,
+  usage_month BIGINT CHECK (usage_month BETWEEN 1 AND 12),
+  month_usage_centi_kwh BIGINT NOT NULL CHECK (month_usage_centi_kwh >= 0),
+  year_usage_centi_kwh BIGINT NOT NULL CHECK (year_usage_centi_kwh >= 0),
+  carry_nano_yuan BIGINT NOT NULL CHECK (carry_nano_yuan >= 0 AND carry_nano_yuan < 10000000),
+  balance_level TEXT NOT NULL CHECK (balance_level IN ('normal', 'alarm1', 'alarm2', 'arrears')),
+  notified_level TEXT NOT NULL CHECK (notified_level IN ('normal', 'alarm1', 'alarm2', 'arrears')),
+  arrears_since BIGINT,
+  relay_opener TEXT NOT NULL CHECK (relay_opener IN ('unknown', 'billing')),
+  last_anomaly TEXT NOT NULL,
+  last_anomaly_at BIGINT,
+  updated_at BIGINT NOT NULL,
+  CHECK ((baseline_at IS NULL) = (baseline_total_centi_kwh IS NULL)),
+  CHECK ((usage_year IS NULL) = (usage_month IS NULL))
+);
+)sql";
+
+constexpr std::array<Migration, 2> Migrations = {{
     {1,
      "initial schema: site, settings, plant, tenants, accounts, gateways, meters, tariffs, "
      "readings, roll-ups, ledger, balances, commands, alarms, idempotency records",
      Migration1},
+    {2, "billing state per meter: register baseline, rating state, balance alarm level, trip state",
+     Migration2},
 }};
 
 std::int64_t userVersion(Connection& connection) {

@@ -199,6 +199,16 @@ std::expected<std::vector<Command>, StoreError> SqliteCommandRepository::forMete
   });
 }
 
+std::expected<std::vector<Command>, StoreError> SqliteCommandRepository::unfinishedForMeter(
+    MeterId meter) const {
+  return guard([&] {
+    return list(m_ctx.db(),
+                "WHERE c.meter_id = ?1 AND c.state IN ('queued', 'sending', 'outcome_unknown') "
+                "ORDER BY c.id",
+                meter);
+  });
+}
+
 std::expected<std::vector<Command>, StoreError> SqliteCommandRepository::forBatch(
     const std::string& batchId) const {
   return guard([&] { return list(m_ctx.db(), "WHERE c.batch_id = ?1 ORDER BY c.id", batchId); });

@@ -246,6 +246,23 @@ std::expected<BalanceCheck, StoreError> SqliteLedgerRepository::checkBalance(Met
   });
 }
 
+std::expected<std::int64_t, StoreError> SqliteLedgerRepository::balanceThroughEntryFen(
+    MeterId meter, LedgerEntryId id) const {
+  return guard([&] {
+    auto& db = m_ctx.db();
+    if (db.queryInt("SELECT COUNT(*) FROM ledger_entries WHERE id = ?1 AND meter_id = ?2", id,
+                    meter) == 0) {
+      fail(StoreErrorCode::NotFound, "ledger entry " + std::to_string(id) + " of meter " +
+                                         std::to_string(meter) + " not found");
+    }
+    // Ids grow with every append (INTEGER PRIMARY KEY on an append-only table), so "id <= X" is
+    // exactly the entries that existed when X was posted.
+    return db.queryInt(
+        "SELECT COALESCE(SUM(amount_fen), 0) FROM ledger_entries WHERE meter_id = ?1 AND id <= ?2",
+        meter, id);
+  });
+}
+
 std::expected<LedgerVerification, StoreError> SqliteLedgerRepository::verifyAll() const {
   return guard([&] {
     LedgerVerification result;

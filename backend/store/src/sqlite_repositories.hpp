@@ -175,6 +175,8 @@ class SqliteLedgerRepository final : public LedgerRepository {
       LedgerEntryId id) const override;
   std::expected<std::int64_t, StoreError> balanceFen(MeterId meter) const override;
   std::expected<BalanceCheck, StoreError> checkBalance(MeterId meter) const override;
+  std::expected<std::int64_t, StoreError> balanceThroughEntryFen(MeterId meter,
+                                                                 LedgerEntryId id) const override;
   std::expected<LedgerVerification, StoreError> verifyAll() const override;
 
  private:
@@ -203,6 +205,7 @@ class SqliteCommandRepository final : public CommandRepository {
   std::expected<std::vector<Command>, StoreError> inFlight() const override;
   std::expected<std::vector<Command>, StoreError> forMeter(MeterId meter,
                                                            std::int64_t limit) const override;
+  std::expected<std::vector<Command>, StoreError> unfinishedForMeter(MeterId meter) const override;
   std::expected<std::vector<Command>, StoreError> forBatch(
       const std::string& batchId) const override;
   std::expected<std::int64_t, StoreError> queuedCount(GatewayId gateway) const override;
@@ -243,6 +246,16 @@ class SqliteIdempotencyRepository final : public IdempotencyRepository {
   const RepositoryContext& m_ctx;
 };
 
+class SqliteBillingStateRepository final : public BillingStateRepository {
+ public:
+  explicit SqliteBillingStateRepository(const RepositoryContext& context) : m_ctx(context) {}
+  std::expected<std::optional<MeterBillingState>, StoreError> state(MeterId meter) const override;
+  std::expected<void, StoreError> save(const MeterBillingState& state) override;
+
+ private:
+  const RepositoryContext& m_ctx;
+};
+
 /// All repositories of one connection, exposed as both transaction interfaces.
 class SqliteTransaction final : public WriteTransaction, public ReadTransaction {
  public:
@@ -258,7 +271,8 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
         m_ledger(m_ctx),
         m_commands(m_ctx),
         m_alarms(m_ctx),
-        m_idempotency(m_ctx) {}
+        m_idempotency(m_ctx),
+        m_billingState(m_ctx) {}
 
   SiteRepository& site() override { return m_site; }
   BuildingRepository& buildings() override { return m_buildings; }
@@ -271,6 +285,7 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
   CommandRepository& commands() override { return m_commands; }
   AlarmRepository& alarms() override { return m_alarms; }
   IdempotencyRepository& idempotency() override { return m_idempotency; }
+  BillingStateRepository& billingState() override { return m_billingState; }
 
   const SiteRepository& site() const override { return m_site; }
   const BuildingRepository& buildings() const override { return m_buildings; }
@@ -283,6 +298,7 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
   const CommandRepository& commands() const override { return m_commands; }
   const AlarmRepository& alarms() const override { return m_alarms; }
   const IdempotencyRepository& idempotency() const override { return m_idempotency; }
+  const BillingStateRepository& billingState() const override { return m_billingState; }
 
  private:
   RepositoryContext m_ctx;
@@ -297,6 +313,7 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
   SqliteCommandRepository m_commands;
   SqliteAlarmRepository m_alarms;
   SqliteIdempotencyRepository m_idempotency;
+  SqliteBillingStateRepository m_billingState;
 };
 
 }  // namespace prepaid::store::detail

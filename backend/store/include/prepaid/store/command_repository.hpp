@@ -118,6 +118,10 @@ class CommandRepository {
   /// The newest commands of a meter, newest first, at most `limit`.
   [[nodiscard]] virtual std::expected<std::vector<Command>, StoreError> forMeter(
       MeterId meter, std::int64_t limit) const = 0;
+  /// The commands of a meter not finished yet (queued, sending or outcome_unknown), oldest
+  /// first: recharges in flight, and whether a trip/close is already on its way.
+  [[nodiscard]] virtual std::expected<std::vector<Command>, StoreError> unfinishedForMeter(
+      MeterId meter) const = 0;
   /// The commands of one batch, by id.
   [[nodiscard]] virtual std::expected<std::vector<Command>, StoreError> forBatch(
       const std::string& batchId) const = 0;

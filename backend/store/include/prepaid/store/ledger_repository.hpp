@@ -87,6 +87,10 @@ class LedgerRepository {
   [[nodiscard]] virtual std::expected<std::vector<LedgerEntry>, StoreError> correctionsOf(
       LedgerEntryId id) const = 0;
 
+  /// The balance of a meter right after entry `id` (sum of its entries with id <= `id`), for
+  /// receipts of replayed requests. NotFound when the entry is not the meter's.
+  [[nodiscard]] virtual std::expected<std::int64_t, StoreError> balanceThroughEntryFen(
+      MeterId meter, LedgerEntryId id) const = 0;
   /// The cached balance of a meter in fen (0 for a meter without entries).
   [[nodiscard]] virtual std::expected<std::int64_t, StoreError> balanceFen(MeterId meter) const = 0;
   /// Compares a meter's cached balance and entry count with the sum over its entries.

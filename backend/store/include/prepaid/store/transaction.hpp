@@ -6,6 +6,7 @@
 
 #include "prepaid/store/account_repository.hpp"
 #include "prepaid/store/alarm_repository.hpp"
+#include "prepaid/store/billing_state_repository.hpp"
 #include "prepaid/store/building_repository.hpp"
 #include "prepaid/store/command_repository.hpp"
 #include "prepaid/store/gateway_repository.hpp"
@@ -32,6 +33,7 @@ class ReadTransaction {
   [[nodiscard]] virtual const CommandRepository& commands() const = 0;
   [[nodiscard]] virtual const AlarmRepository& alarms() const = 0;
   [[nodiscard]] virtual const IdempotencyRepository& idempotency() const = 0;
+  [[nodiscard]] virtual const BillingStateRepository& billingState() const = 0;
 };
 
 class WriteTransaction {
@@ -48,6 +50,7 @@ class WriteTransaction {
   [[nodiscard]] virtual CommandRepository& commands() = 0;
   [[nodiscard]] virtual AlarmRepository& alarms() = 0;
   [[nodiscard]] virtual IdempotencyRepository& idempotency() = 0;
+  [[nodiscard]] virtual BillingStateRepository& billingState() = 0;
 };
 
 }  // namespace prepaid::store
