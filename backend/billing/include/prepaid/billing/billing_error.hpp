@@ -26,6 +26,7 @@ enum class BillingErrorCode {
   AlreadyCorrected,       // an entry is corrected at most once
   IdempotencyConflict,    // the key was used before for a different request
   EmptyIdempotencyKey,    // every money-moving request needs a key
+  MissingSource,          // every money-moving request names its operator or channel
   InvalidTariff,          // a tariff that the domain rules refuse
   PriceChangeInPast,      // a new tariff version must not take effect before now
   InvalidConfiguration,   // thresholds / trip policy of a meter that the domain rules refuse
