@@ -363,6 +363,34 @@ TEST_F(DriversAgainstSim, DISABLED_ModbusTcpWrongUnitIsWrongAddress) {
   EXPECT_EQ(count.error().kind, DeviceErrorKind::WrongAddress) << describe(count.error());
 }
 
+TEST_F(DriversAgainstSim, Dlt645FaultsGiveTheRightError) {
+  auto uri = parseTransportUri("dlt645+tcp://" + s_sim->endpoint(Dlt645Gateway) +
+                               "?timeout_ms=300&quiet_ms=20&retries=0");
+  ASSERT_TRUE(uri);
+  auto link = openDlt645Link(*uri);
+  ASSERT_TRUE(link);
+  Dlt645Meter meter(*link, *Dlt645Address::parse("000002000003"));
+  const std::vector<std::pair<std::string, DeviceErrorKind>> cases = {
+      {"no-reply*1", DeviceErrorKind::Timeout},
+      {"crc-error*1", DeviceErrorKind::Crc},
+      {"exception:4*1", DeviceErrorKind::Dlt645Error},
+      {"wrong-unit*1", DeviceErrorKind::WrongAddress},
+      {"late-reply:600*1", DeviceErrorKind::Timeout},
+  };
+  for (const auto& [fault, expected] : cases) {
+    SCOPED_TRACE(fault);
+    ASSERT_EQ(s_sim->control("fault 2 3 " + fault), "ok");
+    auto count = meter.readPurchaseCount();
+    ASSERT_FALSE(count);
+    EXPECT_EQ(count.error().kind, expected) << describe(count.error());
+    if (expected == DeviceErrorKind::Dlt645Error) {
+      EXPECT_EQ(count.error().dlt645ErrorBits, 4);
+    }
+    auto again = meter.readPurchaseCount();
+    ASSERT_TRUE(again) << describe(again.error());
+  }
+}
+
 TEST_F(DriversAgainstSim, GarbageRepliesAreErrorsNeverCrashes) {
   ModbusMeter meter(transport("rtu+tcp", RtuOverTcpGateway), 2,
                     loadProfile("single-phase-prepaid"));
