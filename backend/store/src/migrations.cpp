@@ -3,6 +3,8 @@
 #include <array>
 #include <string>
 
+#include "migration_access.hpp"
+
 namespace prepaid::store::detail {
 
 namespace {
@@ -309,13 +311,14 @@ CREATE TABLE meter_billing_state (
 );
 )sql";
 
-constexpr std::array<Migration, 2> Migrations = {{
+constexpr std::array<Migration, 3> Migrations = {{
     {1,
      "initial schema: site, settings, plant, tenants, accounts, gateways, meters, tariffs, "
      "readings, roll-ups, ledger, balances, commands, alarms, idempotency records",
      Migration1},
     {2, "billing state per meter: register baseline, rating state, balance alarm level, trip state",
      Migration2},
+    {3, MigrationAccessSummary, MigrationAccessSql},
 }};
 
 std::int64_t userVersion(Connection& connection) {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "sqlite.hpp"
+#include "sqlite_access_repositories.hpp"
 
 #include "prepaid/domain/time.hpp"
 #include "prepaid/store/transaction.hpp"
@@ -272,7 +273,10 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
         m_commands(m_ctx),
         m_alarms(m_ctx),
         m_idempotency(m_ctx),
-        m_billingState(m_ctx) {}
+        m_billingState(m_ctx),
+        m_operators(m_ctx),
+        m_audit(m_ctx),
+        m_access(m_ctx) {}
 
   SiteRepository& site() override { return m_site; }
   BuildingRepository& buildings() override { return m_buildings; }
@@ -286,6 +290,9 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
   AlarmRepository& alarms() override { return m_alarms; }
   IdempotencyRepository& idempotency() override { return m_idempotency; }
   BillingStateRepository& billingState() override { return m_billingState; }
+  OperatorRepository& operators() override { return m_operators; }
+  AuditRepository& audit() override { return m_audit; }
+  AccessRepository& access() override { return m_access; }
 
   const SiteRepository& site() const override { return m_site; }
   const BuildingRepository& buildings() const override { return m_buildings; }
@@ -299,6 +306,9 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
   const AlarmRepository& alarms() const override { return m_alarms; }
   const IdempotencyRepository& idempotency() const override { return m_idempotency; }
   const BillingStateRepository& billingState() const override { return m_billingState; }
+  const OperatorRepository& operators() const override { return m_operators; }
+  const AuditRepository& audit() const override { return m_audit; }
+  const AccessRepository& access() const override { return m_access; }
 
  private:
   RepositoryContext m_ctx;
@@ -314,6 +324,9 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
   SqliteAlarmRepository m_alarms;
   SqliteIdempotencyRepository m_idempotency;
   SqliteBillingStateRepository m_billingState;
+  SqliteOperatorRepository m_operators;
+  SqliteAuditRepository m_audit;
+  SqliteAccessRepository m_access;
 };
 
 }  // namespace prepaid::store::detail

@@ -4,8 +4,10 @@
 // ReadTransaction hands out the same repositories as const (reads only) on a reader connection.
 // Both are valid only inside the callback passed to Store::write / Store::read and on its thread.
 
+#include "prepaid/store/access_repository.hpp"
 #include "prepaid/store/account_repository.hpp"
 #include "prepaid/store/alarm_repository.hpp"
+#include "prepaid/store/audit_repository.hpp"
 #include "prepaid/store/billing_state_repository.hpp"
 #include "prepaid/store/building_repository.hpp"
 #include "prepaid/store/command_repository.hpp"
@@ -13,6 +15,7 @@
 #include "prepaid/store/idempotency_repository.hpp"
 #include "prepaid/store/ledger_repository.hpp"
 #include "prepaid/store/meter_repository.hpp"
+#include "prepaid/store/operator_repository.hpp"
 #include "prepaid/store/reading_repository.hpp"
 #include "prepaid/store/site_repository.hpp"
 #include "prepaid/store/tariff_repository.hpp"
@@ -34,6 +37,9 @@ class ReadTransaction {
   [[nodiscard]] virtual const AlarmRepository& alarms() const = 0;
   [[nodiscard]] virtual const IdempotencyRepository& idempotency() const = 0;
   [[nodiscard]] virtual const BillingStateRepository& billingState() const = 0;
+  [[nodiscard]] virtual const OperatorRepository& operators() const = 0;
+  [[nodiscard]] virtual const AuditRepository& audit() const = 0;
+  [[nodiscard]] virtual const AccessRepository& access() const = 0;
 };
 
 class WriteTransaction {
@@ -51,6 +57,9 @@ class WriteTransaction {
   [[nodiscard]] virtual AlarmRepository& alarms() = 0;
   [[nodiscard]] virtual IdempotencyRepository& idempotency() = 0;
   [[nodiscard]] virtual BillingStateRepository& billingState() = 0;
+  [[nodiscard]] virtual OperatorRepository& operators() = 0;
+  [[nodiscard]] virtual AuditRepository& audit() = 0;
+  [[nodiscard]] virtual AccessRepository& access() = 0;
 };
 
 }  // namespace prepaid::store
