@@ -32,7 +32,8 @@ set(_PREPAID_DEPENDENCIES
     "xlsxwriter|pkg|xlsxwriter|xlsxwriter|libxlsxwriter-dev"
     "imgui|pkg|imgui|imgui|libimgui-dev"
     "freetype|pkg|freetype2|freetype2|libfreetype-dev"
-    "opengl|pkg|opengl|opengl|libgl-dev")
+    "opengl|pkg|opengl|opengl|libgl-dev"
+    "stb|pkg|stb|stb|libstb-dev")
 
 function(prepaid_dependency key)
   if(TARGET dep::${key})
