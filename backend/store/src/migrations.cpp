@@ -4,6 +4,7 @@
 #include <string>
 
 #include "migration_access.hpp"
+#include "migration_payments.hpp"
 
 namespace prepaid::store::detail {
 
@@ -311,7 +312,7 @@ CREATE TABLE meter_billing_state (
 );
 )sql";
 
-constexpr std::array<Migration, 3> Migrations = {{
+constexpr std::array<Migration, 4> Migrations = {{
     {1,
      "initial schema: site, settings, plant, tenants, accounts, gateways, meters, tariffs, "
      "readings, roll-ups, ledger, balances, commands, alarms, idempotency records",
@@ -319,6 +320,7 @@ constexpr std::array<Migration, 3> Migrations = {{
     {2, "billing state per meter: register baseline, rating state, balance alarm level, trip state",
      Migration2},
     {3, MigrationAccessSummary, MigrationAccessSql},
+    {4, MigrationPaymentsSummary, MigrationPaymentsSql},
 }};
 
 std::int64_t userVersion(Connection& connection) {

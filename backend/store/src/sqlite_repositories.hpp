@@ -7,6 +7,7 @@
 
 #include "sqlite.hpp"
 #include "sqlite_access_repositories.hpp"
+#include "sqlite_order_repository.hpp"
 
 #include "prepaid/domain/time.hpp"
 #include "prepaid/store/transaction.hpp"
@@ -276,7 +277,8 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
         m_billingState(m_ctx),
         m_operators(m_ctx),
         m_audit(m_ctx),
-        m_access(m_ctx) {}
+        m_access(m_ctx),
+        m_orders(m_ctx) {}
 
   SiteRepository& site() override { return m_site; }
   BuildingRepository& buildings() override { return m_buildings; }
@@ -293,6 +295,7 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
   OperatorRepository& operators() override { return m_operators; }
   AuditRepository& audit() override { return m_audit; }
   AccessRepository& access() override { return m_access; }
+  OrderRepository& orders() override { return m_orders; }
 
   const SiteRepository& site() const override { return m_site; }
   const BuildingRepository& buildings() const override { return m_buildings; }
@@ -309,6 +312,7 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
   const OperatorRepository& operators() const override { return m_operators; }
   const AuditRepository& audit() const override { return m_audit; }
   const AccessRepository& access() const override { return m_access; }
+  const OrderRepository& orders() const override { return m_orders; }
 
  private:
   RepositoryContext m_ctx;
@@ -327,6 +331,7 @@ class SqliteTransaction final : public WriteTransaction, public ReadTransaction 
   SqliteOperatorRepository m_operators;
   SqliteAuditRepository m_audit;
   SqliteAccessRepository m_access;
+  SqliteOrderRepository m_orders;
 };
 
 }  // namespace prepaid::store::detail

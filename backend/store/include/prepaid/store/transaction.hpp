@@ -16,6 +16,7 @@
 #include "prepaid/store/ledger_repository.hpp"
 #include "prepaid/store/meter_repository.hpp"
 #include "prepaid/store/operator_repository.hpp"
+#include "prepaid/store/order_repository.hpp"
 #include "prepaid/store/reading_repository.hpp"
 #include "prepaid/store/site_repository.hpp"
 #include "prepaid/store/tariff_repository.hpp"
@@ -40,6 +41,7 @@ class ReadTransaction {
   [[nodiscard]] virtual const OperatorRepository& operators() const = 0;
   [[nodiscard]] virtual const AuditRepository& audit() const = 0;
   [[nodiscard]] virtual const AccessRepository& access() const = 0;
+  [[nodiscard]] virtual const OrderRepository& orders() const = 0;
 };
 
 class WriteTransaction {
@@ -60,6 +62,7 @@ class WriteTransaction {
   [[nodiscard]] virtual OperatorRepository& operators() = 0;
   [[nodiscard]] virtual AuditRepository& audit() = 0;
   [[nodiscard]] virtual AccessRepository& access() = 0;
+  [[nodiscard]] virtual OrderRepository& orders() = 0;
 };
 
 }  // namespace prepaid::store
