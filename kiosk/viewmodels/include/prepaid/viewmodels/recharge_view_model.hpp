@@ -1,0 +1,106 @@
+#pragma once
+
+// Recharge: choose the meter and an amount (presets or custom, within the hoarding cap), pay by
+// the QR code the kiosk shows or by scanning the customer's payment code, follow the order
+// (waiting -> paid -> crediting -> done) with a countdown, print the receipt. Every failure ends
+// in plain words; "paid but the meter did not answer" ends as credit pending, with a receipt
+// saying the credit is applied automatically.
+
+#include "prepaid/viewmodels/session_context.hpp"
+
+namespace prepaid::kiosk {
+
+class RechargeViewModel {
+ public:
+  enum class Step {
+    Choose,         // meter, amount, channel
+    CheckingPaper,  // asking the printer before money moves
+    PaperWarning,   // printer out of paper: continue without receipt or cancel
+    Creating,       // creating the order
+    Waiting,        // QR shown / waiting for the customer's code; countdown runs
+    Crediting,      // paid; the meter is being credited
+    Done,           // credited
+    CreditPending,  // paid, credit not confirmed yet: applied automatically
+    Failed,         // plain-words reason in message()
+  };
+  static constexpr std::size_t MaxCustomDigits = 5;  // yuan
+  static constexpr std::chrono::milliseconds PollInterval{1500};
+
+  explicit RechargeViewModel(SessionContext& context) : m_context(context) {}
+
+  /// Starts a recharge (meter 0: the first meter that can take one).
+  void begin(std::int64_t meterId = 0);
+  void reset();
+  void selectMeter(std::int64_t meterId);
+  void choosePreset(std::int64_t amountFen);
+  /// Custom amount in whole yuan on the keypad.
+  void customKey(char digit);
+  void customBackspace();
+  void setChannel(PaymentChannel channel) {
+    if (m_step == Step::Choose) {
+      m_channel = channel;
+    }
+  }
+  /// Pay: checks the paper, then creates the order.
+  void pay();
+  /// After the paper warning: pay anyway (no receipt).
+  void continueWithoutReceipt();
+  /// Back out: cancels a waiting order at the backend.
+  void cancel();
+  /// A payment code read by the scanner while waiting on the Code channel.
+  void codeScanned(const std::string& code);
+  /// Countdown and order polling; call every frame (cheap when nothing is due).
+  void tick(SteadyTime now);
+
+  [[nodiscard]] Step step() const { return m_step; }
+  [[nodiscard]] std::int64_t meterId() const { return m_meterId; }
+  [[nodiscard]] std::int64_t amountFen() const { return m_amountFen; }
+  [[nodiscard]] const std::string& customDigits() const { return m_customDigits; }
+  [[nodiscard]] PaymentChannel channel() const { return m_channel; }
+  /// Highest amount allowed now: the hoarding cap minus the balance (when known) and the kiosk
+  /// limit.
+  [[nodiscard]] std::int64_t maxAmountFen() const;
+  /// Why the amount cannot be paid (empty when it can).
+  [[nodiscard]] Message validation() const;
+  [[nodiscard]] bool canPay() const;
+  [[nodiscard]] const Message& message() const { return m_message; }
+  [[nodiscard]] const std::optional<Order>& order() const { return m_order; }
+  /// Seconds left on the countdown (Waiting only).
+  [[nodiscard]] int secondsLeft(SteadyTime now) const;
+  [[nodiscard]] bool finished() const {
+    return m_step == Step::Done || m_step == Step::CreditPending || m_step == Step::Failed;
+  }
+  [[nodiscard]] bool receiptWanted() const { return m_receiptWanted; }
+  [[nodiscard]] const Message& receiptMessage() const { return m_receiptMessage; }
+  /// Balance after the recharge when the backend sent it ("" otherwise).
+  [[nodiscard]] std::string balanceAfterYuan() const;
+  /// When the next poll or countdown step is due (the frame loop wakes up then).
+  [[nodiscard]] std::optional<SteadyTime> nextDue() const;
+
+ private:
+  void createOrder();
+  void applyOrder(const Order& order);
+  void fail(Message message);
+  void finishWithReceipt(devices::ReceiptVariant variant);
+  [[nodiscard]] static std::string newIdempotencyKey();
+
+  SessionContext& m_context;
+  Step m_step = Step::Choose;
+  std::int64_t m_meterId = 0;
+  std::int64_t m_amountFen = 0;
+  std::string m_customDigits;
+  PaymentChannel m_channel = PaymentChannel::Qr;
+  Message m_message;
+  std::optional<Order> m_order;
+  std::string m_idempotencyKey;
+  SteadyTime m_deadline{};
+  std::optional<SteadyTime> m_paidAt;
+  SteadyTime m_nextPoll{};
+  bool m_requestInFlight = false;
+  bool m_cancelling = false;
+  bool m_receiptWanted = true;
+  Message m_receiptMessage;
+  std::uint64_t m_flow = 0;  // bumped on reset: stale continuations drop out
+};
+
+}  // namespace prepaid::kiosk

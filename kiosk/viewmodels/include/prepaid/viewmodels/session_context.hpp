@@ -1,0 +1,64 @@
+#pragma once
+
+// What every kiosk view model shares: services (API, task runner, printer, clocks), the kiosk
+// settings and the identified tenant's data. Owned by KioskSession; view models hold a
+// reference. UI thread only.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "prepaid/api/wire_types.hpp"
+#include "prepaid/client/api_client.hpp"
+#include "prepaid/printer/receipt_printer.hpp"
+#include "prepaid/viewmodels/task_runner.hpp"
+#include "prepaid/viewmodels/text.hpp"
+
+namespace prepaid::kiosk {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct KioskSettings {
+  std::string siteName = "示范广场";
+  std::string backendUrl = "http://127.0.0.1:8080";
+  std::string kioskKey;
+  std::chrono::seconds idleTimeout{60};      // back to attract without input
+  std::chrono::seconds finishedTimeout{10};  // after a finished recharge
+  std::chrono::seconds paymentTimeout{180};  // countdown of a QR / code payment
+  std::chrono::seconds creditWait{60};       // paid but not credited this long -> pending
+  Language language = Language::ZhCn;
+  std::vector<std::int64_t> presetsFen{5000, 10000, 20000, 50000};
+  std::int64_t maxRechargeFen = 500000;  // a kiosk limit besides the hoarding cap
+  std::string provider = "wechat";
+};
+
+struct TenantData {
+  api::AccountView account;
+  std::vector<api::AlarmView> alarms;
+  std::vector<api::RechargeView> recharges;
+  [[nodiscard]] const api::MeterView* meter(std::int64_t meterId) const;
+  [[nodiscard]] bool personal() const { return account.personal && !account.tenantToken.empty(); }
+};
+
+struct SessionContext {
+  SessionContext(ApiClient& client, TaskRunner& tasks, devices::ReceiptPrinter* receiptPrinter)
+      : api(client), runner(tasks), printer(receiptPrinter) {}
+  ApiClient& api;
+  TaskRunner& runner;
+  devices::ReceiptPrinter* printer = nullptr;  // none configured: no receipts
+  std::function<SteadyTime()> now = [] { return std::chrono::steady_clock::now(); };
+  /// Local wall time as printed on receipts ("2024-05-01 08:30:00").
+  std::function<std::string()> wallTimeText;
+  KioskSettings settings;
+  TenantData tenant;
+  bool hasTenant = false;
+  /// Bumped whenever the tenant is cleared: continuations from before compare and drop out.
+  std::uint64_t generation = 0;
+  /// Called by view models after any call that failed because the backend is unreachable, and
+  /// after any call that succeeded (the session's offline banner follows it).
+  std::function<void(bool online)> reportLink;
+};
+
+}  // namespace prepaid::kiosk

@@ -1,0 +1,444 @@
+#include "prepaid/viewmodels/recharge_view_model.hpp"
+
+#include <random>
+
+#include "prepaid/viewmodels/account_view_model.hpp"
+
+namespace prepaid::kiosk {
+
+namespace {
+
+bool isPaidState(OrderState state) {
+  return state == OrderState::Paid || state == OrderState::Crediting;
+}
+
+bool isCreditedState(OrderState state) {
+  return state == OrderState::Credited || state == OrderState::Receipted;
+}
+
+bool isUnpaidEnd(OrderState state) {
+  return state == OrderState::Expired || state == OrderState::Closing ||
+         state == OrderState::Closed || state == OrderState::Reversing ||
+         state == OrderState::Reversed;
+}
+
+}  // namespace
+
+std::string RechargeViewModel::newIdempotencyKey() {
+  std::random_device random;
+  std::uniform_int_distribution<unsigned> nibble(0, 15);
+  std::string key = "kiosk-";
+  for (int i = 0; i < 32; ++i) {
+    key.push_back("0123456789abcdef"[nibble(random)]);
+  }
+  return key;
+}
+
+void RechargeViewModel::reset() {
+  ++m_flow;
+  m_step = Step::Choose;
+  m_meterId = 0;
+  m_amountFen = 0;
+  m_customDigits.clear();
+  m_channel = PaymentChannel::Qr;
+  m_message = {};
+  m_order.reset();
+  m_idempotencyKey.clear();
+  m_paidAt.reset();
+  m_requestInFlight = false;
+  m_cancelling = false;
+  m_receiptWanted = true;
+  m_receiptMessage = {};
+}
+
+void RechargeViewModel::begin(std::int64_t meterId) {
+  reset();
+  if (meterId == 0 && m_context.hasTenant) {
+    for (const auto& meter : m_context.tenant.account.meters) {
+      if (!meter.salesBlocked) {
+        meterId = meter.meterId;
+        break;
+      }
+    }
+    if (meterId == 0 && !m_context.tenant.account.meters.empty()) {
+      meterId = m_context.tenant.account.meters.front().meterId;
+    }
+  }
+  m_meterId = meterId;
+  if (!m_context.settings.presetsFen.empty()) {
+    m_amountFen = m_context.settings.presetsFen.size() > 1 ? m_context.settings.presetsFen[1]
+                                                           : m_context.settings.presetsFen[0];
+  }
+}
+
+void RechargeViewModel::selectMeter(std::int64_t meterId) {
+  if (m_step == Step::Choose && m_context.tenant.meter(meterId) != nullptr) {
+    m_meterId = meterId;
+  }
+}
+
+void RechargeViewModel::choosePreset(std::int64_t amountFen) {
+  if (m_step == Step::Choose) {
+    m_amountFen = amountFen;
+    m_customDigits.clear();
+  }
+}
+
+void RechargeViewModel::customKey(char digit) {
+  if (m_step != Step::Choose || digit < '0' || digit > '9' ||
+      m_customDigits.size() >= MaxCustomDigits || (m_customDigits.empty() && digit == '0')) {
+    return;
+  }
+  m_customDigits.push_back(digit);
+  m_amountFen = std::stoll(m_customDigits) * 100;
+}
+
+void RechargeViewModel::customBackspace() {
+  if (m_step != Step::Choose || m_customDigits.empty()) {
+    return;
+  }
+  m_customDigits.pop_back();
+  m_amountFen = m_customDigits.empty() ? 0 : std::stoll(m_customDigits) * 100;
+}
+
+std::int64_t RechargeViewModel::maxAmountFen() const {
+  std::int64_t max = m_context.settings.maxRechargeFen;
+  if (const auto* meter = m_context.tenant.meter(m_meterId)) {
+    if (meter->hoardingCapFen > 0) {
+      // Without the personal view the balance is unknown: the cap alone bounds it, and the
+      // backend refuses what would overshoot (explained as the cap).
+      const std::int64_t room =
+          meter->personal ? meter->hoardingCapFen - meter->balanceFen : meter->hoardingCapFen;
+      max = std::min(max, std::max<std::int64_t>(0, room));
+    }
+  }
+  return max;
+}
+
+Message RechargeViewModel::validation() const {
+  const auto* meter = m_context.tenant.meter(m_meterId);
+  if (meter == nullptr) {
+    return {"recharge.choose_meter", {}};
+  }
+  if (meter->salesBlocked) {
+    return {"recharge.error.blocked", {}};
+  }
+  if (m_amountFen <= 0) {
+    return {"recharge.enter_amount", {}};
+  }
+  if (m_amountFen > maxAmountFen()) {
+    return {"recharge.above_cap", {yuanText(maxAmountFen())}};
+  }
+  return {};
+}
+
+bool RechargeViewModel::canPay() const {
+  return m_step == Step::Choose && validation().empty();
+}
+
+void RechargeViewModel::pay() {
+  if (!canPay()) {
+    m_message = validation();
+    return;
+  }
+  m_idempotencyKey = newIdempotencyKey();
+  m_message = {};
+  if (m_context.printer == nullptr) {
+    m_receiptWanted = false;
+    createOrder();
+    return;
+  }
+  m_step = Step::CheckingPaper;
+  const auto flow = m_flow;
+  devices::ReceiptPrinter* printer = m_context.printer;
+  m_context.runner.run([printer, flow, this]() -> Continuation {
+    auto status = printer->paperStatus();
+    const bool out = !status || *status == devices::PaperStatus::Out;
+    return [out, flow, this]() {
+      if (flow != m_flow || m_step != Step::CheckingPaper) {
+        return;
+      }
+      if (out) {
+        // Say so before any money moves: the tenant decides.
+        m_step = Step::PaperWarning;
+        m_message = {"recharge.paper_out", {}};
+        return;
+      }
+      createOrder();
+    };
+  });
+}
+
+void RechargeViewModel::continueWithoutReceipt() {
+  if (m_step == Step::PaperWarning) {
+    m_receiptWanted = false;
+    m_message = {};
+    createOrder();
+  }
+}
+
+void RechargeViewModel::createOrder() {
+  m_step = Step::Creating;
+  m_requestInFlight = true;
+  CreateOrderRequest request;
+  request.meterId = m_meterId;
+  request.amountFen = m_amountFen;
+  request.channel = m_channel;
+  request.provider = m_context.settings.provider;
+  request.idempotencyKey = m_idempotencyKey;
+  const auto flow = m_flow;
+  ApiClient& api = m_context.api;
+  m_context.runner.run([&api, request, flow, this]() -> Continuation {
+    auto result = api.createOrder(request);
+    return [result = std::move(result), flow, this]() {
+      if (flow != m_flow) {
+        return;
+      }
+      m_requestInFlight = false;
+      if (m_context.reportLink) {
+        m_context.reportLink(result.has_value() || !result.error().offline());
+      }
+      if (!result) {
+        fail(result.error().offline() ? Message{"recharge.error.offline", {}}
+                                      : explain(result.error()));
+        return;
+      }
+      const auto now = m_context.now();
+      m_deadline = now + m_context.settings.paymentTimeout;
+      m_nextPoll = now + PollInterval;
+      m_step = Step::Waiting;
+      applyOrder(*result);
+    };
+  });
+}
+
+void RechargeViewModel::applyOrder(const Order& order) {
+  m_order = order;
+  if (isCreditedState(order.state)) {
+    finishWithReceipt(devices::ReceiptVariant::Credited);
+    return;
+  }
+  if (isPaidState(order.state)) {
+    if (!m_paidAt) {
+      m_paidAt = m_context.now();
+    }
+    m_step = Step::Crediting;
+    m_message = {"recharge.crediting", {}};
+    if (order.needsStaff) {
+      finishWithReceipt(devices::ReceiptVariant::CreditPending);
+    }
+    return;
+  }
+  if (order.state == OrderState::Failed) {
+    fail({"recharge.error.payment_failed", {}});
+    return;
+  }
+  if (isUnpaidEnd(order.state)) {
+    fail({"recharge.error.timeout", {}});
+    return;
+  }
+  if (order.state == OrderState::Refunding || order.state == OrderState::Refunded) {
+    fail({"recharge.error.refunded", {}});
+    return;
+  }
+  // created / pending: keep waiting.
+  m_step = Step::Waiting;
+  m_message = m_channel == PaymentChannel::Qr ? Message{"recharge.scan_qr", {}}
+                                              : Message{"recharge.show_code", {}};
+}
+
+void RechargeViewModel::fail(Message message) {
+  m_step = Step::Failed;
+  m_message = std::move(message);
+}
+
+void RechargeViewModel::finishWithReceipt(devices::ReceiptVariant variant) {
+  m_step = variant == devices::ReceiptVariant::Credited ? Step::Done : Step::CreditPending;
+  m_message = variant == devices::ReceiptVariant::Credited ? Message{"recharge.done", {}}
+                                                           : Message{"recharge.credit_pending", {}};
+  if (!m_receiptWanted || m_context.printer == nullptr || !m_order) {
+    m_receiptMessage = m_receiptWanted ? Message{"print.no_printer", {}} : Message{};
+    return;
+  }
+  m_receiptMessage = {"print.printing", {}};
+  devices::ReceiptData data;
+  data.siteName = m_context.settings.siteName;
+  data.shopNumber = m_context.tenant.account.shopNumber;
+  if (const auto* meter = m_context.tenant.meter(m_order->meterId)) {
+    data.meterSerial = meter->serial;
+  }
+  data.amountFen = m_order->amountFen;
+  data.orderNumber = m_order->orderNo;
+  data.paymentMethod = paymentMethodText(m_order->provider.empty() ? m_context.settings.provider
+                                                                   : m_order->provider);
+  data.timeText = m_context.wallTimeText ? m_context.wallTimeText() : std::string();
+  data.variant = variant;
+  if (variant == devices::ReceiptVariant::Credited) {
+    data.balanceAfterFen = m_order->balanceAfterFen;
+  }
+  const bool fetchDetails = variant == devices::ReceiptVariant::Credited &&
+                            m_order->ledgerEntryId.has_value() && m_context.tenant.personal();
+  const auto accountId = m_context.tenant.account.accountId;
+  const auto token = m_context.tenant.account.tenantToken;
+  const auto entryId = m_order->ledgerEntryId.value_or(0);
+  const auto orderNo = m_order->orderNo;
+  const auto flow = m_flow;
+  ApiClient& api = m_context.api;
+  devices::ReceiptPrinter* printer = m_context.printer;
+  m_context.runner.run([=, this, &api]() mutable -> Continuation {
+    if (fetchDetails) {
+      // The ledger's receipt data has the purchase count and the exact balance after.
+      if (auto receipt = api.receipt(accountId, entryId, token)) {
+        data.balanceAfterFen = receipt->balanceAfterFen;
+        data.purchaseCount = receipt->purchaseCount;
+        if (!receipt->siteName.empty()) {
+          data.siteName = receipt->siteName;
+        }
+      }
+    }
+    auto printed = printer->print(devices::composeReceipt(data, printer->columns()));
+    if (printed) {
+      (void)api.markReceipted(orderNo);  // the backend retries its own bookkeeping
+    }
+    const bool ok = printed.has_value();
+    const auto balance = data.balanceAfterFen;
+    return [ok, balance, flow, this]() {
+      if (flow != m_flow) {
+        return;
+      }
+      m_receiptMessage = ok ? Message{"print.done", {}} : Message{"print.failed", {}};
+      if (m_order && balance && !m_order->balanceAfterFen) {
+        m_order->balanceAfterFen = balance;
+      }
+    };
+  });
+}
+
+void RechargeViewModel::cancel() {
+  if (m_step == Step::Waiting && m_order && !m_cancelling) {
+    m_cancelling = true;
+    const auto orderNo = m_order->orderNo;
+    ApiClient& api = m_context.api;
+    // Fire and forget: the flow is reset now; the backend closes the order (and keeps a late
+    // payment, which then credits the meter automatically).
+    m_context.runner.run([&api, orderNo]() -> Continuation {
+      (void)api.cancelOrder(orderNo);
+      return nullptr;
+    });
+  }
+  const auto meterId = m_meterId;
+  begin(meterId);
+}
+
+void RechargeViewModel::codeScanned(const std::string& code) {
+  if (m_step != Step::Waiting || m_channel != PaymentChannel::Code || !m_order ||
+      m_requestInFlight) {
+    return;
+  }
+  m_requestInFlight = true;
+  m_message = {"recharge.code_checking", {}};
+  const auto orderNo = m_order->orderNo;
+  const auto flow = m_flow;
+  ApiClient& api = m_context.api;
+  m_context.runner.run([&api, orderNo, code, flow, this]() -> Continuation {
+    auto result = api.submitPaymentCode(orderNo, code);
+    return [result = std::move(result), flow, this]() {
+      if (flow != m_flow) {
+        return;
+      }
+      m_requestInFlight = false;
+      if (!result) {
+        // The poll keeps following the order; the tenant can scan again.
+        m_message = result.error().offline() ? Message{"recharge.error.offline_waiting", {}}
+                                             : Message{"recharge.error.code_refused", {}};
+        return;
+      }
+      applyOrder(*result);
+    };
+  });
+}
+
+void RechargeViewModel::tick(SteadyTime now) {
+  if (m_step != Step::Waiting && m_step != Step::Crediting) {
+    return;
+  }
+  if (m_step == Step::Crediting && m_paidAt && now - *m_paidAt >= m_context.settings.creditWait) {
+    finishWithReceipt(devices::ReceiptVariant::CreditPending);
+    return;
+  }
+  if (m_step == Step::Waiting && now >= m_deadline && !m_cancelling && m_order) {
+    // Out of time: cancel; if the payment slipped in meanwhile, the answer says paid.
+    m_cancelling = true;
+    m_requestInFlight = true;
+    const auto orderNo = m_order->orderNo;
+    const auto flow = m_flow;
+    ApiClient& api = m_context.api;
+    m_context.runner.run([&api, orderNo, flow, this]() -> Continuation {
+      auto result = api.cancelOrder(orderNo);
+      return [result = std::move(result), flow, this]() {
+        if (flow != m_flow) {
+          return;
+        }
+        m_requestInFlight = false;
+        if (result && (isPaidState(result->state) || isCreditedState(result->state))) {
+          applyOrder(*result);
+          return;
+        }
+        fail({"recharge.error.timeout", {}});
+      };
+    });
+    return;
+  }
+  if (now < m_nextPoll || m_requestInFlight || !m_order || m_cancelling) {
+    return;
+  }
+  m_nextPoll = now + PollInterval;
+  m_requestInFlight = true;
+  const auto orderNo = m_order->orderNo;
+  const auto flow = m_flow;
+  ApiClient& api = m_context.api;
+  m_context.runner.run([&api, orderNo, flow, this]() -> Continuation {
+    auto result = api.order(orderNo);
+    return [result = std::move(result), flow, this]() {
+      if (flow != m_flow) {
+        return;
+      }
+      m_requestInFlight = false;
+      if (m_context.reportLink) {
+        m_context.reportLink(result.has_value() || !result.error().offline());
+      }
+      if (result && !m_cancelling) {
+        applyOrder(*result);
+      }
+      // A failed poll is retried at the next interval; the countdown still bounds the wait.
+    };
+  });
+}
+
+int RechargeViewModel::secondsLeft(SteadyTime now) const {
+  if (m_step != Step::Waiting) {
+    return 0;
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(m_deadline - now).count();
+  return static_cast<int>(std::max<std::int64_t>(0, left));
+}
+
+std::string RechargeViewModel::balanceAfterYuan() const {
+  if (m_order && m_order->balanceAfterFen) {
+    return yuanText(*m_order->balanceAfterFen);
+  }
+  return {};
+}
+
+std::optional<SteadyTime> RechargeViewModel::nextDue() const {
+  if (m_step == Step::Waiting) {
+    return std::min(m_nextPoll, m_deadline);
+  }
+  if (m_step == Step::Crediting) {
+    const auto pending = m_paidAt ? *m_paidAt + m_context.settings.creditWait : m_nextPoll;
+    return std::min(m_nextPoll, pending);
+  }
+  return std::nullopt;
+}
+
+}  // namespace prepaid::kiosk
