@@ -808,8 +808,10 @@ PaymentService::Outcome PaymentService::applyStatus(PaymentOrder& order, const T
       if (auto saved = save(order, from); !saved) {
         return {false, true};
       }
-      Outcome credited = stepPaid(order);  // credit right away: the kiosk is waiting
-      return {true, credited.error};
+      // Credit right away (the kiosk is waiting). A failed credit is not an error of this
+      // step: the payment is recorded, and the worker or staff take it from here.
+      (void)stepPaid(order);
+      return {true, false};
     }
     case TradeState::Closed:
     case TradeState::Refunded:

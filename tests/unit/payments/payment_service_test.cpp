@@ -1,0 +1,364 @@
+#include "prepaid/payments/payment_service.hpp"
+
+#include "payments_fixture.hpp"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace prepaid::backend::payments {
+namespace {
+
+using Json = nlohmann::json;
+using State = store::PaymentOrderState;
+
+/// An in-memory provider. Notifications are JSON {"out_trade_no","state","amount","valid"}:
+/// "valid": false stands for a bad signature (the real verification is tested per provider).
+class FakeProvider final : public PaymentProvider {
+ public:
+  explicit FakeProvider(ProviderKind kind) : m_kind(kind) {}
+  ProviderKind kind() const override { return m_kind; }
+  std::expected<std::string, ProviderError> createQr(const QrOrder& order) override {
+    trades[order.outTradeNo] = {TradeState::NotPaid, order.amountFen, "", ""};
+    lastExpiresAt = order.expiresAt;
+    return "https://pay.example/qr/" + order.outTradeNo;
+  }
+  std::expected<TradeStatus, ProviderError> payByCode(const CodeOrder& order) override {
+    trades[order.outTradeNo] = {codeAnswer, order.amountFen, "T-" + order.outTradeNo, ""};
+    return trades[order.outTradeNo];
+  }
+  std::expected<TradeStatus, ProviderError> query(const std::string& no) override {
+    ++queries;
+    if (unreachable) {
+      return std::unexpected(ProviderError{ProviderErrorCode::Unknown, "", "timeout"});
+    }
+    if (!trades.contains(no)) {
+      return TradeStatus{TradeState::NotFound, 0, "", ""};
+    }
+    return trades[no];
+  }
+  std::expected<CancelOutcome, ProviderError> close(const std::string& no) override {
+    closes.push_back(no);
+    trades[no].state = TradeState::Closed;
+    return CancelOutcome::Closed;
+  }
+  std::expected<CancelOutcome, ProviderError> reverse(const std::string& no) override {
+    reverses.push_back(no);
+    const bool paid = trades[no].state == TradeState::Paid;
+    trades[no].state = TradeState::Closed;
+    return paid ? CancelOutcome::Refunded : CancelOutcome::Closed;
+  }
+  std::expected<RefundState, ProviderError> refund(const RefundOrder& order) override {
+    refunds.push_back(order);
+    return RefundState::Success;
+  }
+  std::expected<Notification, ProviderError> parseNotification(const HeaderMap&,
+                                                               const std::string& body,
+                                                               domain::Instant) override {
+    const Json json = Json::parse(body);
+    if (!json.value("valid", true)) {
+      return std::unexpected(ProviderError{ProviderErrorCode::BadSignature, "", "bad signature"});
+    }
+    Notification n;
+    n.outTradeNo = json["out_trade_no"];
+    n.status.state = json.value("state", "paid") == "paid" ? TradeState::Paid : TradeState::Closed;
+    n.status.amountFen = json["amount"];
+    n.status.providerTradeNo = "T-" + n.outTradeNo;
+    return n;
+  }
+  NotificationAck acknowledge(Verdict verdict, const std::string&) const override {
+    return {verdict == Verdict::Accepted ? 200 : 400, "text/plain", ""};
+  }
+
+  void customerPays(const std::string& no) {
+    trades[no].state = TradeState::Paid;
+    trades[no].providerTradeNo = "T-" + no;
+  }
+
+  std::map<std::string, TradeStatus> trades;
+  TradeState codeAnswer = TradeState::Paid;
+  bool unreachable = false;
+  int queries = 0;
+  std::vector<std::string> closes;
+  std::vector<std::string> reverses;
+  std::vector<RefundOrder> refunds;
+  domain::Instant lastExpiresAt{};
+
+ private:
+  ProviderKind m_kind;
+};
+
+class PaymentServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto wechat = std::make_unique<FakeProvider>(ProviderKind::Wechat);
+    auto alipay = std::make_unique<FakeProvider>(ProviderKind::Alipay);
+    m_wechat = wechat.get();
+    m_alipay = alipay.get();
+    service =
+        std::make_unique<PaymentService>(*site.store, *site.billing, [this] { return site.now(); });
+    service->addProvider(std::move(wechat));
+    service->addProvider(std::move(alipay));
+  }
+
+  store::PaymentOrder createQr(store::MeterId meter, std::int64_t fen, const std::string& key,
+                               ProviderKind kind = ProviderKind::Wechat) {
+    CreateOrderRequest request;
+    request.meterId = meter;
+    request.amountFen = fen;
+    request.provider = kind;
+    request.idempotencyKey = key;
+    request.source = "kiosk-1";
+    auto order = service->createOrder(request);
+    EXPECT_TRUE(order.has_value()) << (order ? "" : order.error().message);
+    return *order;
+  }
+
+  NotificationResult notify(const store::PaymentOrder& order, std::int64_t fen, bool valid = true,
+                            ProviderKind kind = ProviderKind::Wechat) {
+    return service->handleNotification(
+        kind, {}, Json{{"out_trade_no", order.orderNo}, {"amount", fen}, {"valid", valid}}.dump());
+  }
+
+  store::PaymentOrder reload(const store::PaymentOrder& order) { return *service->order(order.id); }
+
+  test::PaymentSite site;
+  std::unique_ptr<PaymentService> service;
+  FakeProvider* m_wechat = nullptr;
+  FakeProvider* m_alipay = nullptr;
+};
+
+TEST_F(PaymentServiceTest, QrOrderIsCreditedExactlyOnceUnderDuplicateNotifications) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  auto order = createQr(meter, 5000, "k1");
+  EXPECT_EQ(order.state, State::Pending);
+  EXPECT_EQ(order.qrCode, "https://pay.example/qr/" + order.orderNo);
+  EXPECT_EQ(m_wechat->lastExpiresAt, site.now() + std::chrono::seconds(180));  // time_expire set
+  m_wechat->customerPays(order.orderNo);
+  EXPECT_EQ(notify(order, 5000).verdict, store::NotificationVerdict::Accepted);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(notify(order, 5000).verdict, store::NotificationVerdict::Duplicate);
+  }
+  (void)service->reconcileAll();
+  EXPECT_EQ(reload(order).state, State::Credited);
+  EXPECT_EQ(site.entries(meter).size(), 1U);
+  EXPECT_EQ(site.balanceFen(meter), 5000);
+  EXPECT_EQ(service->markReceipted(order.id)->state, State::Receipted);
+  EXPECT_EQ(notify(order, 5000).verdict, store::NotificationVerdict::Duplicate);  // late
+  EXPECT_EQ(site.entries(meter).size(), 1U);
+}
+
+TEST_F(PaymentServiceTest, MeterSideOrderIsCreditedWhenTheMeterConfirms) {
+  const auto meter = site.addMeter(domain::BillingMode::MeterSide);
+  auto order = createQr(meter, 2000, "k1");
+  m_wechat->customerPays(order.orderNo);
+  site.advance(1);
+  // No notification at all (NAT): the kiosk's polling finds the payment.
+  order = reload(order);
+  EXPECT_EQ(order.state, State::Crediting);
+  ASSERT_TRUE(order.commandId.has_value());
+  EXPECT_EQ(site.rechargeCommands(meter).size(), 1U);
+  EXPECT_EQ(reload(order).state, State::Crediting);
+  EXPECT_EQ(site.deliverCommands(), 1);
+  EXPECT_EQ(reload(order).state, State::Credited);
+  EXPECT_EQ(notify(order, 2000).verdict, store::NotificationVerdict::Duplicate);
+  EXPECT_EQ(site.rechargeCommands(meter).size(), 1U);
+  EXPECT_EQ(site.entries(meter).size(), 1U);
+}
+
+TEST_F(PaymentServiceTest, CrashBetweenSaleAndSaveDoesNotCreditTwice) {
+  const auto meter = site.addMeter(domain::BillingMode::MeterSide);
+  auto order = createQr(meter, 3000, "k1");
+  // The sale happened but the process died before the order moved to crediting.
+  billing::SaleRequest sale;
+  sale.meterId = meter;
+  sale.amountFen = 3000;
+  sale.idempotencyKey = "pay:" + order.orderNo;
+  sale.source = "pay:wechat";
+  ASSERT_TRUE(site.billing->sell(sale).has_value());
+  m_wechat->customerPays(order.orderNo);
+  (void)service->reconcileAll();
+  order = reload(order);
+  EXPECT_EQ(order.state, State::Crediting);
+  EXPECT_EQ(site.entries(meter).size(), 1U);
+  EXPECT_EQ(site.rechargeCommands(meter).size(), 1U);
+}
+
+TEST_F(PaymentServiceTest, ForgedNotificationsChangeNothing) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  auto order = createQr(meter, 5000, "k1");
+  EXPECT_EQ(notify(order, 5000, false).verdict, store::NotificationVerdict::Rejected);
+  EXPECT_EQ(notify(order, 9000).verdict, store::NotificationVerdict::Rejected);  // amount
+  store::PaymentOrder unknown = order;
+  unknown.orderNo = "P-UNKNOWN";
+  EXPECT_EQ(notify(unknown, 5000).verdict, store::NotificationVerdict::Rejected);
+  EXPECT_EQ(notify(order, 5000, true, ProviderKind::Alipay).verdict,
+            store::NotificationVerdict::Rejected);  // another provider's order
+  EXPECT_EQ(reload(order).state, State::Pending);
+  EXPECT_TRUE(site.entries(meter).empty());
+  auto log = service->notifications("", 100);
+  ASSERT_TRUE(log.has_value());
+  EXPECT_EQ(log->size(), 4U);
+}
+
+TEST_F(PaymentServiceTest, CreateChecksAmountAccountBlockCapAndIdempotency) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  CreateOrderRequest request;
+  request.meterId = meter;
+  request.provider = ProviderKind::Wechat;
+  request.idempotencyKey = "k";
+  request.amountFen = 99;
+  EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::InvalidAmount);
+  request.amountFen = 500001;
+  EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::InvalidAmount);
+  request.amountFen = 1000;
+  request.meterId = 999;
+  EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::UnknownMeter);
+  request.meterId = site.addMeter(domain::BillingMode::ServerSide, false);
+  EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::AccountNotOpen);
+  request.meterId = meter;
+  site.mustWrite([&](store::WriteTransaction& t) {
+    return t.meters().setSalesBlock(meter, store::SalesBlock::Blocked, "purchase count mismatch");
+  });
+  EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::SalesBlocked);
+  site.mustWrite([&](store::WriteTransaction& t) {
+    return t.meters().setSalesBlock(meter, store::SalesBlock::Allowed, "");
+  });
+  request.amountFen = 500000;  // the cap is 500000 fen; balance 0 + 500000 is allowed
+  auto first = service->createOrder(request);
+  ASSERT_TRUE(first.has_value());
+  auto replay = service->createOrder(request);
+  ASSERT_TRUE(replay.has_value());
+  EXPECT_EQ(replay->id, first->id);
+  request.amountFen = 1000;
+  EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::IdempotencyConflict);
+  m_wechat->customerPays(first->orderNo);
+  (void)service->reconcileAll();
+  request.idempotencyKey = "k2";
+  request.amountFen = 100;
+  EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::AboveHoardingCap);
+}
+
+TEST_F(PaymentServiceTest, CodePayRefusesBadCodesWaitsForUserPayingThenSucceeds) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  CreateOrderRequest request;
+  request.meterId = meter;
+  request.amountFen = 1000;
+  request.channel = store::PaymentChannel::Code;
+  request.idempotencyKey = "c1";
+  auto order = service->createOrder(request);
+  ASSERT_TRUE(order.has_value());
+  EXPECT_EQ(order->state, State::Created);
+  EXPECT_EQ(service->submitCode(order->id, "6901234567892", "kiosk").error().code,
+            PaymentErrorCode::InvalidPaymentCode);
+  m_wechat->codeAnswer = TradeState::Paying;
+  auto submitted = service->submitCode(order->id, "134567890123456789", "kiosk");
+  ASSERT_TRUE(submitted.has_value()) << submitted.error().message;
+  EXPECT_EQ(submitted->state, State::Pending);
+  EXPECT_EQ(submitted->provider, "wechat");
+  site.advance(5);
+  EXPECT_EQ(reload(*order).state, State::Pending);
+  m_wechat->customerPays(order->orderNo);
+  site.advance(1);
+  EXPECT_EQ(reload(*order).state, State::Credited);
+  EXPECT_EQ(site.balanceFen(meter), 1000);
+  EXPECT_TRUE(m_wechat->reverses.empty());
+}
+
+TEST_F(PaymentServiceTest, CodePayTimesOutAndIsReversed) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  CreateOrderRequest request;
+  request.meterId = meter;
+  request.amountFen = 1000;
+  request.channel = store::PaymentChannel::Code;
+  request.idempotencyKey = "c1";
+  auto order = service->createOrder(request);
+  m_alipay->codeAnswer = TradeState::Paying;
+  ASSERT_TRUE(service->submitCode(order->id, "2812345678901234", "kiosk").has_value());
+  site.advance(61);
+  EXPECT_EQ(reload(*order).state, State::Reversed);
+  ASSERT_EQ(m_alipay->reverses.size(), 1U);
+  EXPECT_TRUE(site.entries(meter).empty());
+}
+
+TEST_F(PaymentServiceTest, UncreditableOrderStaysVisibleAndIsRefunded) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  auto order = createQr(meter, 4000, "k1");
+  site.closeAccountOf(meter);  // closed while the tenant was paying
+  m_wechat->customerPays(order.orderNo);
+  EXPECT_EQ(notify(order, 4000).verdict, store::NotificationVerdict::Accepted);
+  order = reload(order);
+  EXPECT_EQ(order.state, State::Paid);
+  EXPECT_EQ(order.attention, store::OrderAttention::NeedsStaff);
+  store::OrderQuery query;
+  query.attentionOnly = true;
+  ASSERT_EQ(service->search(query)->size(), 1U);
+  auto refunded = service->refund(order.id, "alice", "account closed");
+  ASSERT_TRUE(refunded.has_value()) << refunded.error().message;
+  EXPECT_EQ(refunded->state, State::Refunded);
+  ASSERT_EQ(m_wechat->refunds.size(), 1U);
+  EXPECT_EQ(m_wechat->refunds[0].outRefundNo, "R" + order.orderNo);
+  EXPECT_EQ(m_wechat->refunds[0].refundFen, 4000);
+  EXPECT_TRUE(site.entries(meter).empty());
+  EXPECT_EQ(service->refund(order.id, "alice", "again")->state, State::Refunded);  // idempotent
+  EXPECT_EQ(m_wechat->refunds.size(), 1U);
+}
+
+TEST_F(PaymentServiceTest, DeliveredMeterSideRechargeIsNotRefundable) {
+  const auto meter = site.addMeter(domain::BillingMode::MeterSide);
+  auto order = createQr(meter, 1000, "k1");
+  m_wechat->customerPays(order.orderNo);
+  (void)notify(order, 1000);
+  site.deliverCommands();
+  EXPECT_EQ(reload(order).state, State::Credited);
+  auto refused = service->refund(order.id, "alice", "why not");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, PaymentErrorCode::NotRefundable);
+  EXPECT_TRUE(m_wechat->refunds.empty());
+}
+
+TEST_F(PaymentServiceTest, WechatCancelRespectsTheFiveMinuteRuleAndKeepsLatePayments) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  auto order = createQr(meter, 1000, "k1");
+  site.advance(10);
+  auto cancelled = service->cancel(order.id);
+  EXPECT_EQ(cancelled->state, State::Closing);
+  EXPECT_TRUE(m_wechat->closes.empty());  // not within 5 minutes of creation
+  site.advance(200);                      // past time_expire (180 s)
+  (void)service->pollDue();
+  EXPECT_EQ(reload(order).state, State::Closed);
+  EXPECT_TRUE(m_wechat->closes.empty());
+
+  // A payment that the provider confirms after we gave up is still credited.
+  m_wechat->customerPays(order.orderNo);
+  EXPECT_EQ(notify(order, 1000).verdict, store::NotificationVerdict::Accepted);
+  EXPECT_EQ(reload(order).state, State::Credited);
+  EXPECT_EQ(site.balanceFen(meter), 1000);
+}
+
+TEST_F(PaymentServiceTest, AlipayCancelClosesAtOnceAndExpiryIsDetectedByPolling) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  auto order = createQr(meter, 1000, "k1", ProviderKind::Alipay);
+  EXPECT_EQ(service->cancel(order.id)->state, State::Closed);
+  EXPECT_EQ(m_alipay->closes.size(), 1U);  // no 5-minute rule on Alipay
+
+  auto other = createQr(meter, 1000, "k2", ProviderKind::Alipay);
+  site.advance(181);
+  (void)service->pollDue();
+  EXPECT_EQ(reload(other).state, State::Expired);
+}
+
+TEST_F(PaymentServiceTest, ReconciliationSettlesOrdersAfterProviderOutage) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  auto order = createQr(meter, 1000, "k1");
+  m_wechat->unreachable = true;
+  m_wechat->customerPays(order.orderNo);
+  site.advance(2);
+  EXPECT_GE(service->pollDue().errors, 1);
+  EXPECT_EQ(reload(order).state, State::Pending);
+  m_wechat->unreachable = false;
+  auto summary = service->reconcileAll();
+  EXPECT_EQ(summary.changed, 1);
+  EXPECT_EQ(reload(order).state, State::Credited);
+}
+
+}  // namespace
+}  // namespace prepaid::backend::payments
