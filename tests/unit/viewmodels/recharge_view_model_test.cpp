@@ -1,0 +1,210 @@
+#include "prepaid/viewmodels/recharge_view_model.hpp"
+
+#include "fakes.hpp"
+#include <gtest/gtest.h>
+
+namespace prepaid::kiosk {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Harness;
+using Step = RechargeViewModel::Step;
+
+struct RechargeHarness : Harness {
+  RechargeHarness() {
+    identifyShop("A101");
+    session.navigate(Screen::Recharge);
+  }
+  RechargeViewModel& vm() { return session.recharge(); }
+  void payPreset(std::int64_t fen) {
+    vm().choosePreset(fen);
+    vm().pay();
+    runner.settle();
+  }
+};
+
+TEST(RechargeViewModel, StartsOnTheFirstMeterWithAPreset) {
+  RechargeHarness h;
+  EXPECT_EQ(h.vm().step(), Step::Choose);
+  EXPECT_EQ(h.vm().meterId(), 11);
+  EXPECT_EQ(h.vm().amountFen(), 10000);
+  EXPECT_TRUE(h.vm().canPay());
+}
+
+TEST(RechargeViewModel, CustomAmountIsWholeYuanWithinTheHoardingCap) {
+  RechargeHarness h;
+  h.vm().customKey('0');  // no leading zero
+  EXPECT_EQ(h.vm().customDigits(), "");
+  for (char c : std::string("3000")) {
+    h.vm().customKey(c);
+  }
+  EXPECT_EQ(h.vm().amountFen(), 300000);
+  // cap 2000.00, balance 50.00 -> at most 1950.00
+  EXPECT_EQ(h.vm().maxAmountFen(), 195000);
+  EXPECT_EQ(h.vm().validation(), (Message{"recharge.above_cap", {"1950.00"}}));
+  EXPECT_FALSE(h.vm().canPay());
+  h.vm().pay();
+  EXPECT_EQ(h.vm().step(), Step::Choose);
+  EXPECT_TRUE(h.api.createCalls.empty());
+  h.vm().customBackspace();
+  EXPECT_EQ(h.vm().amountFen(), 30000);
+  EXPECT_TRUE(h.vm().canPay());
+}
+
+TEST(RechargeViewModel, QrPaymentRunsToDoneAndPrintsTheReceipt) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  ASSERT_EQ(h.api.createCalls.size(), 1U);
+  EXPECT_EQ(h.api.createCalls[0].amountFen, 10000);
+  EXPECT_EQ(h.api.createCalls[0].meterId, 11);
+  EXPECT_FALSE(h.api.createCalls[0].idempotencyKey.empty());
+  EXPECT_EQ(h.vm().step(), Step::Waiting);
+  EXPECT_EQ(h.vm().order()->qrCode, "weixin://wxpay/bizpayurl?pr=O1");
+  EXPECT_EQ(h.vm().secondsLeft(h.clock), 180);
+  h.api.orderScript = {testing::order(OrderState::Pending), testing::order(OrderState::Paid),
+                       testing::order(OrderState::Credited)};
+  h.advance(2s);
+  EXPECT_EQ(h.vm().step(), Step::Waiting);
+  h.advance(2s);
+  EXPECT_EQ(h.vm().step(), Step::Crediting);
+  api::Receipt receipt;
+  receipt.balanceAfterFen = 15000;
+  receipt.purchaseCount = 8;
+  h.api.receiptResult = receipt;
+  h.advance(2s);
+  EXPECT_EQ(h.vm().step(), Step::Done);
+  EXPECT_EQ(h.vm().balanceAfterYuan(), "150.00");
+  ASSERT_EQ(h.printer.printed.size(), 1U);
+  const auto& doc = h.printer.printed[0];
+  EXPECT_TRUE(testing::docContains(doc, "100.00"));
+  EXPECT_TRUE(testing::docContains(doc, "150.00"));
+  EXPECT_TRUE(testing::docContains(doc, "O1"));
+  EXPECT_TRUE(testing::docContains(doc, "A101"));
+  EXPECT_EQ(h.api.receipted, (std::vector<std::string>{"O1"}));
+  EXPECT_EQ(h.vm().receiptMessage().key, "print.done");
+}
+
+TEST(RechargeViewModel, PaidButMeterSilentBecomesCreditPendingWithAPendingReceipt) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  h.api.orderScript = {testing::order(OrderState::Crediting)};
+  h.advance(2s);
+  EXPECT_EQ(h.vm().step(), Step::Crediting);
+  h.advance(30s);
+  EXPECT_EQ(h.vm().step(), Step::Crediting);
+  h.advance(31s);
+  EXPECT_EQ(h.vm().step(), Step::CreditPending);
+  EXPECT_EQ(h.vm().message().key, "recharge.credit_pending");
+  ASSERT_EQ(h.printer.printed.size(), 1U);
+  EXPECT_TRUE(testing::docContains(h.printer.printed[0], "credit pending"));
+}
+
+TEST(RechargeViewModel, CountdownEndsInTimeoutAndCancelsTheOrder) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  for (int i = 0; i < 95; ++i) {
+    h.advance(2s);
+    h.session.onInput(h.clock);
+  }
+  EXPECT_EQ(h.vm().step(), Step::Failed);
+  EXPECT_EQ(h.vm().message().key, "recharge.error.timeout");
+  EXPECT_EQ(h.api.cancelCalls, (std::vector<std::string>{"O1"}));
+  EXPECT_TRUE(h.printer.printed.empty());
+}
+
+TEST(RechargeViewModel, PaymentSlippingInAtTheDeadlineIsNotLost) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  h.api.cancelResult = testing::order(OrderState::Paid);
+  h.advance(181s);
+  EXPECT_EQ(h.vm().step(), Step::Crediting);
+}
+
+TEST(RechargeViewModel, FailedPaymentIsExplained) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  h.api.orderScript = {testing::order(OrderState::Failed)};
+  h.advance(2s);
+  EXPECT_EQ(h.vm().step(), Step::Failed);
+  EXPECT_EQ(h.vm().message().key, "recharge.error.payment_failed");
+}
+
+TEST(RechargeViewModel, CapRefusedByTheBackendIsExplained) {
+  RechargeHarness h;
+  h.api.createResult = std::unexpected(testing::apiError(api::ErrorCode::AboveHoardingCap, 409));
+  h.payPreset(10000);
+  EXPECT_EQ(h.vm().step(), Step::Failed);
+  EXPECT_EQ(h.vm().message().key, "recharge.error.cap");
+}
+
+TEST(RechargeViewModel, OfflineCreateSaysSo) {
+  RechargeHarness h;
+  h.api.offline = true;
+  h.payPreset(10000);
+  EXPECT_EQ(h.vm().step(), Step::Failed);
+  EXPECT_EQ(h.vm().message().key, "recharge.error.offline");
+  EXPECT_FALSE(h.session.online());
+}
+
+TEST(RechargeViewModel, OutOfPaperWarnsBeforeMoneyMoves) {
+  RechargeHarness h;
+  h.printer.paper = devices::PaperStatus::Out;
+  h.payPreset(10000);
+  EXPECT_EQ(h.vm().step(), Step::PaperWarning);
+  EXPECT_EQ(h.vm().message().key, "recharge.paper_out");
+  EXPECT_TRUE(h.api.createCalls.empty());
+  h.vm().continueWithoutReceipt();
+  h.runner.settle();
+  EXPECT_EQ(h.api.createCalls.size(), 1U);
+  h.api.orderScript = {testing::order(OrderState::Credited)};
+  h.advance(2s);
+  EXPECT_EQ(h.vm().step(), Step::Done);
+  EXPECT_TRUE(h.printer.printed.empty());
+}
+
+TEST(RechargeViewModel, ScannedPaymentCodeIsSubmitted) {
+  RechargeHarness h;
+  h.vm().setChannel(PaymentChannel::Code);
+  h.payPreset(10000);
+  EXPECT_EQ(h.api.createCalls[0].channel, PaymentChannel::Code);
+  EXPECT_EQ(h.vm().message().key, "recharge.show_code");
+  h.session.codeScanned("134567890123456789");
+  h.runner.settle();
+  EXPECT_EQ(h.api.codes, (std::vector<std::string>{"134567890123456789"}));
+  EXPECT_EQ(h.vm().step(), Step::Crediting);
+}
+
+TEST(RechargeViewModel, LeavingWhileWaitingCancelsTheOrder) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  h.session.navigate(Screen::Account);
+  h.runner.settle();
+  EXPECT_EQ(h.api.cancelCalls, (std::vector<std::string>{"O1"}));
+}
+
+TEST(RechargeViewModel, SessionTimesOutTenSecondsAfterAFinishedRecharge) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  h.api.orderScript = {testing::order(OrderState::Credited)};
+  h.advance(2s);
+  ASSERT_EQ(h.vm().step(), Step::Done);
+  h.session.onInput(h.clock);
+  h.advance(9s);
+  EXPECT_EQ(h.session.screen(), Screen::Recharge);
+  h.advance(2s);
+  EXPECT_EQ(h.session.screen(), Screen::Attract);
+  EXPECT_FALSE(h.session.hasTenant());
+}
+
+TEST(RechargeViewModel, NoIdleTimeoutWhileWaitingForPayment) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  for (int i = 0; i < 40; ++i) {
+    h.advance(2s);  // 80 s without input, beyond the 60 s idle timeout
+  }
+  EXPECT_EQ(h.session.screen(), Screen::Recharge);
+  EXPECT_EQ(h.vm().step(), Step::Waiting);
+}
+
+}  // namespace
+}  // namespace prepaid::kiosk
