@@ -607,16 +607,26 @@ void ServerCore::dispatch(const RouteSpec& route, const httplib::Request& raw,
 }
 
 void ServerCore::bindRoutes(httplib::Server& server) {
+  // httplib tries routes in registration order: literal paths first, so that
+  // /api/v1/meters/status is not taken by /api/v1/meters/{meter_id}.
+  std::vector<const RouteSpec*> ordered;
   for (const auto& route : m_routes) {
-    std::string regex;
-    // httplib matches the whole path against the regex.
-    const auto* spec = &route;
+    if (route.paramNames.empty()) {
+      ordered.push_back(&route);
+    }
+  }
+  for (const auto& route : m_routes) {
+    if (!route.paramNames.empty()) {
+      ordered.push_back(&route);
+    }
+  }
+  for (const auto* spec : ordered) {
+    const auto& route = *spec;
     auto handler = [this, spec](const httplib::Request& req, httplib::Response& res) {
       dispatch(*spec, req, res);
     };
     std::string pattern;
-    for (std::size_t i = 0, p = 0; i < route.path.size(); ++i) {
-      (void)p;
+    for (std::size_t i = 0; i < route.path.size(); ++i) {
       if (route.path[i] == '{') {
         pattern += "([^/]+)";
         i = route.path.find('}', i);
