@@ -18,6 +18,13 @@ inline std::string fixture(const std::string& name) {
   return text.str();
 }
 
+inline std::string fixtureFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 /// A fresh directory under the system temp dir, removed on destruction.
 class TempDir {
  public:
