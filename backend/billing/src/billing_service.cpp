@@ -722,7 +722,7 @@ std::expected<Receipt, BillingError> BillingService::sell(const SaleRequest& req
           store::Command command;
           command.meterId = context.meter.id;
           command.kind = store::CommandKind::Recharge;
-          command.payload = std::to_string(request.amountFen);
+          command.payload = "amount_fen=" + std::to_string(request.amountFen);
           command.priority = store::PriorityRecharge;
           command.purchaseCount = *count;
           command.ledgerEntryId = posted->entry.id;

@@ -29,7 +29,7 @@ TEST_F(MirroringTest, SaleQueuesARechargeCommandInTheSameTransaction) {
   EXPECT_EQ(queued[0].purchaseCount, 1);
   EXPECT_EQ(queued[0].ledgerEntryId, receipt.entryId);
   EXPECT_EQ(queued[0].priority, store::PriorityRecharge);
-  EXPECT_EQ(queued[0].payload, "10000");
+  EXPECT_EQ(queued[0].payload, "amount_fen=10000");
   EXPECT_EQ(meter(m).purchaseCount, 1);
   EXPECT_FALSE(receipt.closeCommandId);
 }

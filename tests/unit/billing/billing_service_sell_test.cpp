@@ -1,5 +1,8 @@
 // BillingService sell / refund / correct: checks, idempotent replays, conflicts, the ledger rules.
 
+#include <set>
+#include <thread>
+
 #include "billing_fixture.hpp"
 
 namespace prepaid::backend::billing::testing {
@@ -168,6 +171,58 @@ TEST_F(SellTest, MeterSideRechargeCorrectableOnlyWhileQueuedAndLatest) {
   deliverNext(now + 1min);
   EXPECT_EQ(errorCode(tryCorrect(first.entryId, "fix-3")), BillingErrorCode::NotSupportedMeterSide);
   EXPECT_EQ(balance(m), 1'500);
+  expectLedgerConsistent();
+}
+
+TEST_F(SellTest, ConcurrentSalesAndReplaysFromManyThreadsCreditEachKeyOnce) {
+  const auto m = addMeter(MeterSetup().meterSide());
+  constexpr int Threads = 4;
+  constexpr int SalesPerThread = 15;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<Receipt>> receipts(Threads);
+  std::vector<int> failures(Threads, 0);
+  for (int t = 0; t < Threads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < SalesPerThread; ++i) {
+        // Two threads use the same keys: every key is sold twice, concurrently.
+        SaleRequest request;
+        request.meterId = m;
+        request.amountFen = 100 + i;
+        request.idempotencyKey = "order-" + std::to_string(t % 2) + "-" + std::to_string(i);
+        request.source = "kiosk";
+        auto result = service->sell(request);
+        if (result) {
+          receipts[static_cast<std::size_t>(t)].push_back(*result);
+        } else {
+          ++failures[static_cast<std::size_t>(t)];
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  std::set<std::int64_t> counts;
+  std::int64_t newSales = 0;
+  for (int t = 0; t < Threads; ++t) {
+    EXPECT_EQ(failures[static_cast<std::size_t>(t)], 0);
+    for (const auto& r : receipts[static_cast<std::size_t>(t)]) {
+      if (r.replay == Replay::New) {
+        ++newSales;
+        counts.insert(*r.purchaseCount);
+      }
+    }
+  }
+  EXPECT_EQ(newSales, 2 * SalesPerThread);
+  EXPECT_EQ(counts.size(), static_cast<std::size_t>(2 * SalesPerThread));
+  EXPECT_EQ(*counts.rbegin(), 2 * SalesPerThread);
+  std::int64_t expected = 0;
+  for (int i = 0; i < SalesPerThread; ++i) {
+    expected += 2 * (100 + i);
+  }
+  EXPECT_EQ(balance(m), expected);
+  EXPECT_EQ(unfinished(m, store::CommandKind::Recharge).size(),
+            static_cast<std::size_t>(2 * SalesPerThread));
   expectLedgerConsistent();
 }
 
