@@ -4,6 +4,8 @@
 #include <string>
 
 #include "meter_command.hpp"
+#include "sell_command.hpp"
+#include "status_command.hpp"
 #include <CLI/CLI.hpp>
 
 #include "prepaid/version.hpp"
@@ -14,6 +16,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   prepaid::backend::ctl::CommandResult result;
   prepaid::backend::ctl::registerMeterCommands(app, result);
+  prepaid::backend::ctl::registerSellCommand(app, result);
+  prepaid::backend::ctl::registerStatusCommands(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
