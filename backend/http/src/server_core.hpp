@@ -199,6 +199,16 @@ class ServerCore {
   PasswordHasher m_hasher;
   std::vector<RouteSpec> m_routes;
 
+  // Kiosk keys change rarely and are checked on every kiosk request: a short-lived cache saves
+  // one read transaction per request (a disabled kiosk is refused within KioskCacheTtl).
+  static constexpr std::chrono::seconds KioskCacheTtl{30};
+  struct CachedKiosk {
+    std::optional<store::Kiosk> kiosk;
+    std::chrono::steady_clock::time_point fetchedAt;
+  };
+  std::mutex m_kioskMutex;
+  std::map<std::string, CachedKiosk> m_kioskCache;  // by key hash
+
   std::mutex m_tenantMutex;
   std::map<std::string, TenantGrant> m_tenantGrants;  // by token hash
 
