@@ -41,10 +41,16 @@ if(PREPAID_COVERAGE)
   target_link_options(prepaid_options INTERFACE --coverage)
 endif()
 if(PREPAID_FUZZ)
-  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
-    message(FATAL_ERROR "PREPAID_FUZZ needs clang (Debian package: clang); use the 'fuzz' preset")
+  # The fuzz preset builds with clang 16 and libc++ 16: clang's own libstdc++ support lacks
+  # <expected> (libstdc++ 12 needs __cpp_concepts >= 202002, clang 16 reports 201907).
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang" OR CMAKE_CXX_COMPILER_VERSION VERSION_LESS 16)
+    message(FATAL_ERROR "PREPAID_FUZZ needs clang >= 16 with libc++ (Debian packages: clang-16 "
+                        "libclang-rt-16-dev libc++-16-dev libc++abi-16-dev); use the 'fuzz' preset")
   endif()
   target_compile_options(prepaid_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined
                                                    -fno-omit-frame-pointer)
   target_link_options(prepaid_options INTERFACE -fsanitize=address,undefined)
+  # libFuzzer's runtime in libclang-rt-16-dev is built against libstdc++.
+  find_library(PREPAID_LIBSTDCXX NAMES libstdc++.so.6 REQUIRED)
+  add_custom_target(fuzzers)
 endif()

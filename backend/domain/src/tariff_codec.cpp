@@ -14,8 +14,18 @@ std::string twoDigits(unsigned value) {
          static_cast<char>('0' + value % 10);
 }
 
+// YYYY is always four digits (zero padded): the decoder reads exactly four, so "0875" must
+// round-trip as "0875", not "875" (found by fuzz-tariff-codec).
+std::string formatYear(std::chrono::year year) {
+  std::string digits = std::to_string(static_cast<int>(year));
+  if (digits.size() < 4) {
+    digits.insert(0, 4 - digits.size(), '0');
+  }
+  return digits;
+}
+
 std::string formatDate(std::chrono::year_month_day date) {
-  return std::to_string(static_cast<int>(date.year())) + "-" +
+  return formatYear(date.year()) + "-" +
          twoDigits(static_cast<unsigned>(date.month())) + "-" +
          twoDigits(static_cast<unsigned>(date.day()));
 }

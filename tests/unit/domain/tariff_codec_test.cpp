@@ -42,6 +42,18 @@ TEST(TariffCodec, CanonicalTextIsStable) {
             std::string::npos);
 }
 
+TEST(TariffCodec, EarlyYearsRoundTripWithFourDigits) {
+  // Found by fuzz-tariff-codec: year 0875 was written back as "875-10-12" and refused.
+  const std::string text =
+      "prepaid-tariff 1\nkind flat\nprice flat 853200\nholiday 0875-10-12\nend\n";
+  const auto decoded = decodeTariff(text);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+  EXPECT_NE(encodeTariff(*decoded).find("holiday 0875-10-12\n"), std::string::npos);
+  const auto again = decodeTariff(encodeTariff(*decoded));
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(*again, *decoded);
+}
+
 TEST(TariffCodec, ToleratesCommentsBlankLinesAndCrlf) {
   const auto decoded = decodeTariff(
       "# site default\r\n\r\nprepaid-tariff 1\r\nkind flat   # one price\r\n"

@@ -12,11 +12,13 @@
 //   price peak 1200000                   # price <rate> <micro-yuan per unit>
 //   price valley 400000
 //   season 1 01-01 12-31                 # season <n> <first MM-DD> <last MM-DD>, n = 1 or 2
-//   period 1 workday 00:00 08:00 valley  # period <season> <workday|weekend|holiday> <from> <to>
-//   <rate> period 1 workday 08:00 24:00 peak holiday 2024-10-01                   # holiday
-//   <YYYY-MM-DD>; workday <YYYY-MM-DD> (调休) tiering monthly surcharge            # tiering
-//   <monthly|yearly> <surcharge|step_price> tier 0 0                             # tier <from 0.01
-//   kWh> <micro-yuan> tier 20000 50000 end
+//   period 1 workday 00:00 08:00 valley  # period <season> <workday|weekend|holiday> <from> <to> <rate>
+//   period 1 workday 08:00 24:00 peak
+//   holiday 2024-10-01                   # holiday <YYYY-MM-DD>; workday <YYYY-MM-DD> (调休)
+//   tiering monthly surcharge            # tiering <monthly|yearly> <surcharge|step_price>
+//   tier 0 0                             # tier <from 0.01 kWh> <micro-yuan>
+//   tier 20000 50000
+//   end
 //
 // encodeTariff() writes exactly this canonical form; decodeTariff(encodeTariff(t)) == t for every
 // valid tariff.
