@@ -25,8 +25,7 @@ std::string formatYear(std::chrono::year year) {
 }
 
 std::string formatDate(std::chrono::year_month_day date) {
-  return formatYear(date.year()) + "-" +
-         twoDigits(static_cast<unsigned>(date.month())) + "-" +
+  return formatYear(date.year()) + "-" + twoDigits(static_cast<unsigned>(date.month())) + "-" +
          twoDigits(static_cast<unsigned>(date.day()));
 }
 
