@@ -15,8 +15,10 @@
 #include <stdlib.h>
 
 #include "prepaid/billing/billing_service.hpp"
+#include "prepaid/collect/command_service.hpp"
 #include "prepaid/http/access_admin.hpp"
 #include "prepaid/http/audit_log.hpp"
+#include "prepaid/http/collect_command_dispatcher.hpp"
 #include "prepaid/http/command_dispatcher.hpp"
 #include "prepaid/http/http_server.hpp"
 
@@ -35,53 +37,6 @@ struct Reply {
   }
 };
 
-/// Enqueues real store commands with a batch id, like collection's CommandService does, so the
-/// batch routes can be exercised without bus workers.
-class StoreCommandDispatcher final : public CommandDispatcher {
- public:
-  explicit StoreCommandDispatcher(store::Store& store) : m_store(store) {}
-  std::expected<BatchCommandResult, std::string> dispatch(
-      const BatchCommandRequest& request) override {
-    BatchCommandResult result;
-    result.batchId = "batch-" + std::to_string(++m_next);
-    for (const auto meter : request.meters) {
-      MeterCommandResult item;
-      item.meterId = meter;
-      auto written =
-          m_store.write([&](store::WriteTransaction& tx) -> std::expected<void, store::StoreError> {
-            auto known = tx.meters().meter(meter);
-            if (!known) {
-              item.errorCode = "unknown_meter";
-              item.message = "no such meter";
-              return {};
-            }
-            store::Command command;
-            command.meterId = meter;
-            command.kind = request.kind == BatchCommandKind::Trip ? store::CommandKind::Trip
-                                                                  : store::CommandKind::ReadNow;
-            command.batchId = result.batchId;
-            command.createdAt = domain::Instant(std::chrono::seconds(1'700'000'000));
-            auto queued = tx.commands().enqueue(command);
-            if (!queued) {
-              return std::unexpected(queued.error());
-            }
-            item.accepted = true;
-            item.commandId = queued->id;
-            return {};
-          });
-      if (!written) {
-        return std::unexpected(written.error().message);
-      }
-      result.results.push_back(item);
-    }
-    return result;
-  }
-
- private:
-  store::Store& m_store;
-  int m_next = 0;
-};
-
 class ApiFixture : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -94,7 +49,8 @@ class ApiFixture : public ::testing::Test {
              std::chrono::seconds(m_clockOffsetS.load());
     };
     m_billing = std::make_unique<billing::BillingService>(*m_store, clock);
-    m_dispatcher = std::make_unique<StoreCommandDispatcher>(*m_store);
+    m_commandService = std::make_unique<collect::CommandService>(*m_store, clock);
+    m_dispatcher = std::make_unique<CollectCommandDispatcher>(*m_commandService);
     HttpServices services{*m_store, m_billing.get(), m_dispatcher.get(), {}, clock};
     HttpOptions options;
     options.threads = 8;
@@ -248,7 +204,8 @@ class ApiFixture : public ::testing::Test {
   std::filesystem::path m_dir;
   std::unique_ptr<store::Store> m_store;
   std::unique_ptr<billing::BillingService> m_billing;
-  std::unique_ptr<StoreCommandDispatcher> m_dispatcher;
+  std::unique_ptr<collect::CommandService> m_commandService;
+  std::unique_ptr<CollectCommandDispatcher> m_dispatcher;
   std::unique_ptr<HttpServer> m_server;
   std::unique_ptr<httplib::Client> m_client;
   std::atomic<std::int64_t> m_clockOffsetS{0};
