@@ -5,6 +5,7 @@
 
 #include "meter_command.hpp"
 #include "sell_command.hpp"
+#include "site_command.hpp"
 #include "status_command.hpp"
 #include <CLI/CLI.hpp>
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   prepaid::backend::ctl::registerMeterCommands(app, result);
   prepaid::backend::ctl::registerSellCommand(app, result);
   prepaid::backend::ctl::registerStatusCommands(app, result);
+  prepaid::backend::ctl::registerSiteCommands(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,285 @@
+#include "site_command.hpp"
+
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include <toml++/toml.h>
+
+#include "prepaid/domain/billing_mode.hpp"
+#include "prepaid/domain/trip_policy.hpp"
+#include "prepaid/store/store.hpp"
+
+namespace prepaid::backend::ctl {
+
+namespace {
+
+// A site-file error: where (file: path.to.key) and what. Thrown only inside this file and caught
+// in init(), so nothing is written for a bad file.
+struct SiteFileError {
+  std::string message;
+};
+
+struct Reader {
+  std::string file;
+
+  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+    throw SiteFileError{file + ": " + where + ": " + what};
+  }
+  void onlyKnown(const toml::table& table, const std::string& where,
+                 const std::set<std::string>& known) const {
+    for (const auto& [key, value] : table) {
+      if (!known.contains(std::string(key.str()))) {
+        fail(where + std::string(key.str()), "unknown key");
+      }
+    }
+  }
+  std::optional<std::int64_t> integer(const toml::table& table, const std::string& where,
+                                      const char* key, std::int64_t low, std::int64_t high) const {
+    const auto* node = table.get(key);
+    if (node == nullptr) {
+      return std::nullopt;
+    }
+    const auto value = node->value<std::int64_t>();
+    if (!node->is_integer() || !value || *value < low || *value > high) {
+      fail(where + key, "must be an integer " + std::to_string(low) + ".." + std::to_string(high));
+    }
+    return *value;
+  }
+  std::optional<std::string> text(const toml::table& table, const std::string& where,
+                                  const char* key) const {
+    const auto* node = table.get(key);
+    if (node == nullptr) {
+      return std::nullopt;
+    }
+    if (!node->is_string()) {
+      fail(where + key, "must be a string");
+    }
+    return *node->value<std::string>();
+  }
+  std::string required(const toml::table& table, const std::string& where, const char* key) const {
+    auto value = text(table, where, key);
+    if (!value || value->empty()) {
+      fail(where + key, "required");
+    }
+    return *value;
+  }
+  std::vector<const toml::table*> tables(const toml::table& table, const std::string& where,
+                                         const char* key) const {
+    std::vector<const toml::table*> result;
+    const auto* node = table.get(key);
+    if (node == nullptr) {
+      return result;
+    }
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+      fail(where + key, "must be an array of tables ([[" + std::string(key) + "]])");
+    }
+    for (const auto& element : *array) {
+      if (!element.is_table()) {
+        fail(where + key, "must be an array of tables");
+      }
+      result.push_back(element.as_table());
+    }
+    return result;
+  }
+};
+
+void check(const std::expected<void, store::StoreError>& result, const std::string& what) {
+  if (!result) {
+    throw SiteFileError{what + ": " + result.error().message};
+  }
+}
+template <typename T>
+T check(std::expected<T, store::StoreError> result, const std::string& what) {
+  if (!result) {
+    throw SiteFileError{what + ": " + result.error().message};
+  }
+  return std::move(*result);
+}
+
+void apply(const Reader& in, const toml::table& root, store::WriteTransaction& tx,
+           domain::Instant now) {
+  in.onlyKnown(root, "", {"site", "settings", "building", "gateway"});
+  if (const auto* site = root["site"].as_table()) {
+    in.onlyKnown(*site, "site.", {"name", "utc_offset_minutes"});
+    auto row = check(tx.site().site(), "site");
+    if (auto name = in.text(*site, "site.", "name")) {
+      row.name = *name;
+    }
+    if (auto offset = in.integer(*site, "site.", "utc_offset_minutes", -840, 840)) {
+      row.timeZone.utcOffset = std::chrono::minutes(*offset);
+    }
+    check(tx.site().updateSite(row), "site");
+  }
+  if (const auto* settings = root["settings"].as_table()) {
+    const std::string w = "settings.";
+    in.onlyKnown(*settings, w,
+                 {"collection_interval_s", "lost_contact_failures", "alarm1_fen", "alarm2_fen",
+                  "overload_threshold_w", "default_unit_price_micro_yuan", "hoarding_cap_fen",
+                  "close_allowed_fen", "alarm_sms_number"});
+    auto row = check(tx.site().settings(), "settings");
+    constexpr std::int64_t Big = 1'000'000'000'000;
+    row.collectionIntervalS = in.integer(*settings, w, "collection_interval_s", 1, 86400)
+                                  .value_or(row.collectionIntervalS);
+    row.lostContactFailures =
+        in.integer(*settings, w, "lost_contact_failures", 1, 100).value_or(row.lostContactFailures);
+    row.alarm1Fen = in.integer(*settings, w, "alarm1_fen", 0, Big).value_or(row.alarm1Fen);
+    row.alarm2Fen = in.integer(*settings, w, "alarm2_fen", 0, Big).value_or(row.alarm2Fen);
+    row.overloadThresholdW =
+        in.integer(*settings, w, "overload_threshold_w", 0, Big).value_or(row.overloadThresholdW);
+    row.defaultUnitPriceMicroYuan =
+        in.integer(*settings, w, "default_unit_price_micro_yuan", 0, Big)
+            .value_or(row.defaultUnitPriceMicroYuan);
+    row.hoardingCapFen =
+        in.integer(*settings, w, "hoarding_cap_fen", 0, Big).value_or(row.hoardingCapFen);
+    row.closeAllowedFen =
+        in.integer(*settings, w, "close_allowed_fen", 0, Big).value_or(row.closeAllowedFen);
+    row.alarmSmsNumber = in.text(*settings, w, "alarm_sms_number").value_or(row.alarmSmsNumber);
+    check(tx.site().updateSettings(row), "settings");
+  }
+  std::map<std::string, store::ShopId> shops;
+  int b = 0;
+  for (const auto* building : in.tables(root, "", "building")) {
+    const auto w = "building[" + std::to_string(b++) + "].";
+    in.onlyKnown(*building, w, {"name", "floor"});
+    const auto added = check(tx.buildings().addBuilding(in.required(*building, w, "name")), w);
+    int f = 0;
+    for (const auto* floor : in.tables(*building, w, "floor")) {
+      const auto fw = w + "floor[" + std::to_string(f++) + "].";
+      in.onlyKnown(*floor, fw, {"name", "ordinal", "shops"});
+      const auto row =
+          check(tx.buildings().addFloor(added.id, in.required(*floor, fw, "name"),
+                                        in.integer(*floor, fw, "ordinal", -100, 1000).value_or(f)),
+                fw);
+      if (const auto* list = (*floor)["shops"].as_array()) {
+        for (const auto& number : *list) {
+          if (!number.is_string()) {
+            in.fail(fw + "shops", "must be a list of shop numbers");
+          }
+          store::Shop shop;
+          shop.floorId = row.id;
+          shop.number = *number.value<std::string>();
+          shops[shop.number] = check(tx.buildings().addShop(shop), fw + "shops").id;
+        }
+      }
+    }
+  }
+  int g = 0;
+  for (const auto* gateway : in.tables(root, "", "gateway")) {
+    const auto w = "gateway[" + std::to_string(g++) + "].";
+    in.onlyKnown(
+        *gateway, w,
+        {"name", "uri", "response_timeout_ms", "byte_timeout_ms", "delay_ms", "retries", "meter"});
+    store::Gateway row;
+    row.name = in.required(*gateway, w, "name");
+    row.transportUri = in.required(*gateway, w, "uri");
+    row.responseTimeoutMs =
+        in.integer(*gateway, w, "response_timeout_ms", 1, 60000).value_or(row.responseTimeoutMs);
+    row.byteTimeoutMs =
+        in.integer(*gateway, w, "byte_timeout_ms", 1, 10000).value_or(row.byteTimeoutMs);
+    row.interRequestDelayMs =
+        in.integer(*gateway, w, "delay_ms", 0, 10000).value_or(row.interRequestDelayMs);
+    row.retries = in.integer(*gateway, w, "retries", 0, 10).value_or(row.retries);
+    const auto added = check(tx.gateways().add(row), w);
+    int m = 0;
+    for (const auto* meter : in.tables(*gateway, w, "meter")) {
+      const auto mw = w + "meter[" + std::to_string(m++) + "].";
+      in.onlyKnown(*meter, mw,
+                   {"serial", "unit", "profile", "billing", "shop", "key", "mac", "trip_policy",
+                    "tenant", "purchase_count"});
+      store::Meter config;
+      config.serial = in.required(*meter, mw, "serial");
+      config.unitAddress = in.integer(*meter, mw, "unit", 1, 247).value_or(0);
+      if (config.unitAddress == 0) {
+        in.fail(mw + "unit", "required, 1..247");
+      }
+      config.profile = in.text(*meter, mw, "profile").value_or("single-phase-prepaid");
+      config.gatewayId = added.id;
+      const auto billing = in.text(*meter, mw, "billing").value_or("meter_side");
+      const auto mode = domain::parseBillingMode(billing);
+      if (!mode) {
+        in.fail(mw + "billing", "meter_side or server_side");
+      }
+      config.billingMode = *mode;
+      if (auto shop = in.text(*meter, mw, "shop")) {
+        if (!shops.contains(*shop)) {
+          in.fail(mw + "shop", "no shop '" + *shop + "' in the buildings above");
+        }
+        config.shopId = shops[*shop];
+      }
+      config.macKeyHex = in.text(*meter, mw, "key").value_or("");
+      config.macAlgorithm = in.text(*meter, mw, "mac").value_or("aes-cmac");
+      if (auto policy = in.text(*meter, mw, "trip_policy")) {
+        const auto kind = domain::parseTripPolicyKind(*policy);
+        if (!kind) {
+          in.fail(mw + "trip_policy", "immediate, never or delayed");
+        }
+        config.tripPolicy.kind = *kind;
+      }
+      config.purchaseCount = in.integer(*meter, mw, "purchase_count", 0, 4294967295).value_or(0);
+      const auto meterRow = check(tx.meters().add(config), mw);
+      if (auto tenantName = in.text(*meter, mw, "tenant")) {
+        store::Tenant tenant;
+        tenant.name = *tenantName;
+        const auto person = check(tx.accounts().addTenant(tenant), mw + "tenant");
+        check(tx.accounts().openAccount(person.id, {meterRow.id}, now), mw + "tenant");
+        check(tx.meters().setStatus(meterRow.id, store::MeterStatus::Opened), mw + "tenant");
+      }
+    }
+  }
+}
+
+int init(const std::string& siteFile, const std::string& db) {
+  toml::table root;
+  try {
+    root = toml::parse_file(siteFile);
+  } catch (const toml::parse_error& e) {
+    std::cerr << "prepaidctl: " << siteFile << ":" << e.source().begin.line << ": "
+              << e.description() << "\n";
+    return 1;
+  }
+  auto opened = store::openSqliteStore(db);
+  if (!opened) {
+    std::cerr << "prepaidctl: " << db << ": " << opened.error().message << "\n";
+    return 3;
+  }
+  const Reader reader{siteFile};
+  std::string failure;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto written = (*opened)->write([&](store::WriteTransaction& tx)
+                                            -> std::expected<void, store::StoreError> {
+    try {
+      apply(reader, root, tx, now);
+    } catch (const SiteFileError& e) {
+      failure = e.message;
+      return std::unexpected(store::StoreError{store::StoreErrorCode::InvalidArgument, e.message});
+    }
+    return {};
+  });
+  if (!failure.empty()) {
+    std::cerr << "prepaidctl: " << failure << " (nothing written)\n";
+    return 1;
+  }
+  if (!written) {
+    std::cerr << "prepaidctl: " << written.error().message << "\n";
+    return 3;
+  }
+  std::cout << "site written to " << db << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void registerSiteCommands(CLI::App& app, CommandResult& result) {
+  auto site = std::make_shared<std::string>();
+  auto db = std::make_shared<std::string>();
+  auto* command = app.add_subcommand("init", "create or extend a site database from a site file");
+  command->add_option("--site", *site, "site file (TOML)")->required();
+  command->add_option("--db", *db, "site database file (created when missing)")->required();
+  command->callback([site, db, &result] { result.exitCode = init(*site, *db); });
+}
+
+}  // namespace prepaid::backend::ctl
