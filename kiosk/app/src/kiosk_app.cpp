@@ -1,0 +1,476 @@
+#include "kiosk_app.hpp"
+
+#include <cfloat>
+#include <ctime>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+
+#include "device_wiring.hpp"
+#include <SDL.h>
+#include <SDL_opengl.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <backends/imgui_impl_sdl.h>
+#include <imgui.h>
+#include <nlohmann/json.hpp>
+
+#include "prepaid/client/curl_api_client.hpp"
+#include "prepaid/screens/frame.hpp"
+#include "prepaid/ui/catalog.hpp"
+#include "prepaid/ui/font_set.hpp"
+#include "prepaid/viewmodels/kiosk_session.hpp"
+
+namespace prepaid::kiosk::app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void log(const std::string& line) {
+  std::cerr << "prepaid-kiosk: " << line << std::endl;
+}
+
+enum class WallFormat { DateTime, Date, Minute };
+
+// Local time of the kiosk machine (set to the site's zone at installation).
+std::string wallText(WallFormat format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char buffer[64];
+  switch (format) {
+    case WallFormat::DateTime:
+      std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M:%S", &local);
+      break;
+    case WallFormat::Date:
+      std::strftime(buffer, sizeof(buffer), "%Y-%m-%d", &local);
+      break;
+    case WallFormat::Minute:
+      std::strftime(buffer, sizeof(buffer), "%H:%M", &local);
+      break;
+  }
+  return buffer;
+}
+
+// Codes from the scanner thread, handed to the UI thread at the start of a frame.
+class CodeQueue {
+ public:
+  void push(std::string code) {
+    std::lock_guard lock(m_mutex);
+    m_codes.push_back(std::move(code));
+  }
+  std::deque<std::string> take() {
+    std::lock_guard lock(m_mutex);
+    return std::exchange(m_codes, {});
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::deque<std::string> m_codes;
+};
+
+// Touch: SDL is told not to synthesize mouse events from fingers (and any that still arrive are
+// dropped), so each tap is handled once, from the finger events. Samples are applied one per
+// frame so a tap shorter than a frame is still a press followed by a release.
+class TouchInput {
+ public:
+  void down(float x, float y) { m_samples.push_back({x, y, true}); }
+  void move(float x, float y) {
+    if (!m_samples.empty()) {
+      m_samples.back().x = x;
+      m_samples.back().y = y;
+    } else if (m_down) {
+      m_samples.push_back({x, y, true});
+    }
+  }
+  void up(float x, float y) { m_samples.push_back({x, y, false}); }
+  /// After ImGui_ImplSDL2_NewFrame (which reads the system mouse): the finger overrides it.
+  void apply(ImGuiIO& io) {
+    if (!m_samples.empty()) {
+      const auto sample = m_samples.front();
+      m_samples.pop_front();
+      m_active = true;
+      m_down = sample.down;
+      m_x = sample.x;
+      m_y = sample.y;
+      m_releasedFrame = !sample.down;
+    } else if (m_releasedFrame) {
+      // One frame after the release, the finger is gone: no hover left behind.
+      m_releasedFrame = false;
+      m_active = m_down;
+      if (!m_down) {
+        io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+        io.MouseDown[0] = false;
+        return;
+      }
+    }
+    if (m_active) {
+      io.MousePos = ImVec2(m_x, m_y);
+      io.MouseDown[0] = m_down;
+    }
+  }
+  [[nodiscard]] bool pending() const { return !m_samples.empty() || m_releasedFrame; }
+
+ private:
+  struct Sample {
+    float x;
+    float y;
+    bool down;
+  };
+  std::deque<Sample> m_samples;
+  bool m_active = false;
+  bool m_down = false;
+  bool m_releasedFrame = false;
+  float m_x = 0;
+  float m_y = 0;
+};
+
+// The e2e test's eyes: what the frame drew and where (written atomically).
+void writeUiMap(const std::filesystem::path& path, Screen screen, const ui::Painter& painter) {
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& target : painter.targets()) {
+    targets.push_back({{"id", target.id},
+                       {"label", target.label},
+                       {"x", target.pos.x},
+                       {"y", target.pos.y},
+                       {"w", target.size.x},
+                       {"h", target.size.y},
+                       {"enabled", target.enabled}});
+  }
+  const nlohmann::json map = {
+      {"screen", toString(screen)}, {"targets", targets}, {"texts", painter.texts()}};
+  const auto temp = path.string() + ".tmp";
+  {
+    std::ofstream out(temp);
+    out << map.dump();
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+}
+
+}  // namespace
+
+int runKiosk(const AppOptions& options, Clock::time_point started) {
+  // Catalogue first: without texts there is nothing sensible to show.
+  auto catalog = ui::Catalog::load(options.assetsDir / "i18n");
+  if (!catalog) {
+    log("cannot load translations: " + catalog.error());
+    return 1;
+  }
+  SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");
+  SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+  if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+    log(std::string("SDL_Init failed: ") + SDL_GetError());
+    return 1;
+  }
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+  SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+  Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI;
+  int width = 1080;
+  int height = 1920;
+  if (options.windowed) {
+    width = options.windowed->first;
+    height = options.windowed->second;
+    flags |= SDL_WINDOW_RESIZABLE;
+  } else {
+    flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+  }
+  SDL_Window* window = SDL_CreateWindow("prepaid-kiosk", SDL_WINDOWPOS_CENTERED,
+                                        SDL_WINDOWPOS_CENTERED, width, height, flags);
+  if (window == nullptr) {
+    log(std::string("cannot open a window: ") + SDL_GetError());
+    SDL_Quit();
+    return 1;
+  }
+  SDL_GLContext gl = SDL_GL_CreateContext(window);
+  if (gl == nullptr) {
+    log(std::string("cannot create an OpenGL 3 context: ") + SDL_GetError());
+    SDL_DestroyWindow(window);
+    SDL_Quit();
+    return 1;
+  }
+  SDL_GL_MakeCurrent(window, gl);
+  SDL_GL_SetSwapInterval(1);
+  if (!options.windowed) {
+    SDL_ShowCursor(SDL_DISABLE);
+  }
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // nothing persisted by ImGui on a kiosk
+  io.LogFilename = nullptr;
+  ImGui::StyleColorsLight();
+  ImGui_ImplSDL2_InitForOpenGL(window, gl);
+  ImGui_ImplOpenGL3_Init("#version 130");
+
+  // Workers wake the UI through SDL's (thread-safe) event queue.
+  const Uint32 wakeEvent = SDL_RegisterEvents(1);
+  auto wake = [wakeEvent] {
+    SDL_Event event{};
+    event.type = wakeEvent;
+    SDL_PushEvent(&event);
+  };
+  CurlApiClient::globalInit();
+  ClientConfig clientConfig;
+  clientConfig.baseUrl = options.settings.backendUrl;
+  clientConfig.kioskKey = options.settings.kioskKey;
+  CurlApiClient client(clientConfig);
+  std::string printerError;
+  auto printer = makePrinter(options.printerUri, options.printerEncoding, options.printerColumns,
+                             options.fontPath.string(), printerError);
+  if (!printerError.empty()) {
+    log(printerError);
+  }
+  // Network calls and device I/O overlap (a poll while a receipt prints): a few workers.
+  ThreadPoolRunner runner(3, wake);
+  KioskSession session(client, runner, printer.get(), options.settings);
+  session.context().wallTimeText = [] { return wallText(WallFormat::DateTime); };
+  bool running = true;
+  std::string printerUri = options.printerUri;
+  std::string scannerUri = options.scannerUri;
+  session.maintenance().scannerDescription = scannerUri.empty() ? "none" : scannerUri;
+  session.maintenance().onQuit = [&running] { running = false; };
+  session.maintenance().onSettingsSaved = [&](const KioskSettings& saved) {
+    ClientConfig config = client.config();
+    config.baseUrl = saved.backendUrl;
+    config.kioskKey = saved.kioskKey;
+    client.configure(config);
+    if (auto error = saveSettingsFile(options.configPath, saved, printerUri, scannerUri)) {
+      log(*error);
+    }
+  };
+  CodeQueue codes;
+  std::unique_ptr<ScannerThread> scanner;
+  if (!scannerUri.empty()) {
+    scanner = std::make_unique<ScannerThread>(
+        scannerUri,
+        [&codes, wake](std::string code) {
+          codes.push(std::move(code));
+          wake();
+        },
+        [](const std::string& error) { log("scanner: " + error); });
+  }
+
+  ui::FontSet fonts(options.fontPath);
+  fonts.requireAll(catalog->allTexts());
+  fonts.require(session.settings().siteName);
+  screens::ScreenRouter router;
+  std::ofstream stats;
+  if (!options.frameStatsPath.empty()) {
+    stats.open(options.frameStatsPath, std::ios::app);
+  }
+  TouchInput touch;
+  bool firstFrame = true;
+  int framesToRender = 2;
+  Clock::time_point nextAnimation = Clock::time_point::max();
+  std::string lastMinute;
+
+  while (running) {
+    // Sleep until input, a worker result, or the next thing that is due: an idle kiosk wakes
+    // once a minute for the clock and every 15 s for a health check.
+    const auto now = Clock::now();
+    Clock::time_point due = session.nextWake(now);
+    due = std::min(due, nextAnimation);
+    int timeoutMs = 0;
+    if (framesToRender <= 0 && !touch.pending()) {
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
+      const auto secondsToMinute = 60 - (std::time(nullptr) % 60);
+      timeoutMs = static_cast<int>(
+          std::clamp<std::int64_t>(std::min<std::int64_t>(wait, secondsToMinute * 1000), 0, 60000));
+    }
+    SDL_Event event;
+    bool gotEvent =
+        timeoutMs > 0 ? SDL_WaitEventTimeout(&event, timeoutMs) != 0 : SDL_PollEvent(&event) != 0;
+    while (gotEvent) {
+      const auto at = Clock::now();
+      int w = 0;
+      int h = 0;
+      SDL_GetWindowSize(window, &w, &h);
+      const auto fw = static_cast<float>(w);
+      const auto fh = static_cast<float>(h);
+      bool input = false;
+      switch (event.type) {
+        case SDL_QUIT:
+          running = false;
+          break;
+        case SDL_FINGERDOWN:
+          touch.down(event.tfinger.x * fw, event.tfinger.y * fh);
+          session.gesture().press(event.tfinger.x * fw, event.tfinger.y * fh, fw, fh, at);
+          input = true;
+          break;
+        case SDL_FINGERMOTION:
+          touch.move(event.tfinger.x * fw, event.tfinger.y * fh);
+          session.gesture().move(event.tfinger.x * fw, event.tfinger.y * fh, fw, fh);
+          input = true;
+          break;
+        case SDL_FINGERUP:
+          touch.up(event.tfinger.x * fw, event.tfinger.y * fh);
+          session.gesture().release();
+          input = true;
+          break;
+        case SDL_MOUSEBUTTONDOWN:
+        case SDL_MOUSEBUTTONUP:
+        case SDL_MOUSEMOTION:
+        case SDL_MOUSEWHEEL: {
+          const bool synthesized =
+              (event.type == SDL_MOUSEMOTION ? event.motion.which : event.button.which) ==
+              SDL_TOUCH_MOUSEID;
+          if (synthesized) {
+            break;  // the finger event already handled this touch
+          }
+          if (event.type == SDL_MOUSEBUTTONDOWN) {
+            session.gesture().press(static_cast<float>(event.button.x),
+                                    static_cast<float>(event.button.y), fw, fh, at);
+          } else if (event.type == SDL_MOUSEBUTTONUP) {
+            session.gesture().release();
+          } else if (event.type == SDL_MOUSEMOTION && (event.motion.state & SDL_BUTTON_LMASK)) {
+            session.gesture().move(static_cast<float>(event.motion.x),
+                                   static_cast<float>(event.motion.y), fw, fh);
+          }
+          ImGui_ImplSDL2_ProcessEvent(&event);
+          input = event.type != SDL_MOUSEMOTION || (event.motion.state & SDL_BUTTON_LMASK);
+          break;
+        }
+        case SDL_KEYDOWN:
+        case SDL_KEYUP:
+        case SDL_TEXTINPUT:
+          // No keyboard on a kiosk: keys are ignored (a grabbed scanner never gets here).
+          break;
+        case SDL_WINDOWEVENT:
+          ImGui_ImplSDL2_ProcessEvent(&event);
+          break;
+        default:
+          break;
+      }
+      if (input) {
+        session.onInput(at);
+      }
+      framesToRender = std::max(framesToRender, 2);
+      gotEvent = SDL_PollEvent(&event) != 0;
+    }
+
+    // Start of frame: apply worker results and scanned codes on the UI thread.
+    if (runner.drain() > 0) {
+      framesToRender = std::max(framesToRender, 1);
+    }
+    for (auto& code : codes.take()) {
+      session.codeScanned(code);
+      framesToRender = std::max(framesToRender, 2);
+    }
+    const auto frameNow = Clock::now();
+    const Screen before = session.screen();
+    session.tick(frameNow);
+    if (session.gesture().poll(frameNow)) {
+      session.openMaintenance();
+    }
+    if (session.screen() != before) {
+      framesToRender = std::max(framesToRender, 2);
+    }
+    const std::string minute = wallText(WallFormat::Minute);
+    if (minute != lastMinute) {
+      lastMinute = minute;
+      framesToRender = std::max(framesToRender, 1);
+    }
+    if (nextAnimation <= frameNow) {
+      nextAnimation = Clock::time_point::max();
+      framesToRender = std::max(framesToRender, 1);
+    }
+    if (framesToRender <= 0 && !touch.pending()) {
+      continue;
+    }
+    --framesToRender;
+
+    // Render; when the frame drew characters the atlas lacks, rebuild it and draw again before
+    // presenting, so no character is ever shown as a box.
+    int w = 0;
+    int h = 0;
+    SDL_GetWindowSize(window, &w, &h);
+    const auto layout = ui::makeLayout(static_cast<float>(w), static_cast<float>(h));
+    const auto renderStart = Clock::now();
+    bool presented = false;
+    for (int attempt = 0; attempt < 3 && !presented; ++attempt) {
+      if (fonts.dirty() || std::abs(fonts.scale() - layout.scale) > 0.001F) {
+        if (auto built = fonts.build(layout.scale); !built) {
+          log(built.error());
+        }
+        ImGui_ImplOpenGL3_DestroyFontsTexture();
+        ImGui_ImplOpenGL3_CreateFontsTexture();
+      }
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplSDL2_NewFrame();
+      if (attempt == 0) {
+        touch.apply(io);
+      }
+      ImGui::NewFrame();
+      ImGui::SetNextWindowPos(ImVec2(0, 0));
+      ImGui::SetNextWindowSize(io.DisplaySize);
+      ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
+      ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0);
+      ImGui::PushStyleColor(ImGuiCol_WindowBg, ui::colour::Background);
+      ImGui::Begin("kiosk", nullptr,
+                   ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                       ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+                       ImGuiWindowFlags_NoScrollWithMouse);
+      ui::Painter painter(fonts, *catalog, layout, session.language());
+      screens::Frame frame{session,
+                           painter,
+                           frameNow,
+                           minute,
+                           wallText(WallFormat::Date),
+                           ImVec2(0, 0),
+                           ImVec2(static_cast<float>(w), static_cast<float>(h))};
+      router.draw(frame);
+      ImGui::End();
+      ImGui::PopStyleColor();
+      ImGui::PopStyleVar(2);
+      ImGui::Render();
+      if (fonts.dirty()) {
+        continue;  // new glyphs: rebuild and redraw before anything is shown
+      }
+      glViewport(0, 0, static_cast<int>(io.DisplaySize.x), static_cast<int>(io.DisplaySize.y));
+      glClearColor(0.95F, 0.96F, 0.97F, 1.0F);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      SDL_GL_SwapWindow(window);
+      presented = true;
+      if (!options.uiMapPath.empty()) {
+        writeUiMap(options.uiMapPath, session.screen(), painter);
+      }
+      if (frame.animating) {
+        // Countdowns and "loading" text change at most once a second.
+        nextAnimation = std::min(nextAnimation, Clock::now() + std::chrono::milliseconds(1000));
+      }
+    }
+    const auto renderEnd = Clock::now();
+    const double frameMs =
+        std::chrono::duration<double, std::milli>(renderEnd - renderStart).count();
+    if (firstFrame) {
+      firstFrame = false;
+      const double coldMs = std::chrono::duration<double, std::milli>(renderEnd - started).count();
+      log("first frame after " + std::to_string(static_cast<int>(coldMs)) + " ms (" +
+          std::to_string(w) + "x" + std::to_string(h) + ", " + std::to_string(fonts.glyphCount()) +
+          " glyphs)");
+      if (stats) {
+        stats << "first_frame_ms " << coldMs << "\n";
+      }
+    }
+    if (stats) {
+      stats << "frame_ms " << toString(session.screen()) << " " << frameMs << "\n";
+      stats.flush();
+    }
+  }
+
+  scanner.reset();
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplSDL2_Shutdown();
+  ImGui::DestroyContext();
+  SDL_GL_DeleteContext(gl);
+  SDL_DestroyWindow(window);
+  SDL_Quit();
+  return 0;
+}
+
+}  // namespace prepaid::kiosk::app

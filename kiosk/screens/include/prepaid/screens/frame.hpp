@@ -1,0 +1,87 @@
+#pragma once
+
+// What a screen gets each frame: the session (view models), the painter, the content rectangle
+// below the header, and the time.
+
+#include <string>
+
+#include <imgui.h>
+
+#include "prepaid/ui/painter.hpp"
+#include "prepaid/viewmodels/kiosk_session.hpp"
+
+namespace prepaid::kiosk::screens {
+
+struct Frame {
+  KioskSession& session;
+  ui::Painter& paint;
+  SteadyTime now;
+  std::string clockText;  // "08:30"
+  std::string dateText;   // "2024-05-01"
+  ImVec2 origin;          // content rectangle (below header and banner)
+  ImVec2 size;
+  /// True when a screen shows something that changes by itself (countdown, spinner): the frame
+  /// loop renders again within a second.
+  bool animating = false;
+};
+
+/// Header (site, clock, home/back, language), offline banner, idle hint. Sets frame.origin and
+/// frame.size to the area left for the screen.
+void drawChrome(Frame& frame);
+
+class AttractScreen {
+ public:
+  void draw(Frame& frame);
+};
+class IdentifyScreen {
+ public:
+  void draw(Frame& frame);
+
+ private:
+  bool m_letters = false;  // keypad shows letters (shop numbers like "A-101")
+};
+class AccountScreen {
+ public:
+  void draw(Frame& frame);
+};
+class UsageScreen {
+ public:
+  void draw(Frame& frame);
+};
+class AlarmsScreen {
+ public:
+  void draw(Frame& frame);
+};
+class HistoryScreen {
+ public:
+  void draw(Frame& frame);
+};
+class RechargeScreen {
+ public:
+  void draw(Frame& frame);
+};
+class MaintenanceScreen {
+ public:
+  void draw(Frame& frame);
+
+ private:
+  bool m_shift = false;
+};
+
+/// Draws the chrome and the current screen.
+class ScreenRouter {
+ public:
+  void draw(Frame& frame);
+
+ private:
+  AttractScreen m_attract;
+  IdentifyScreen m_identify;
+  AccountScreen m_account;
+  UsageScreen m_usage;
+  AlarmsScreen m_alarms;
+  HistoryScreen m_history;
+  RechargeScreen m_recharge;
+  MaintenanceScreen m_maintenance;
+};
+
+}  // namespace prepaid::kiosk::screens
