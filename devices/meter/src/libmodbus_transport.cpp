@@ -4,10 +4,15 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <vector>
 
 #include <modbus/modbus.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include "prepaid/meter/crc16.hpp"
+#include "prepaid/meter/rtu_frame.hpp"
 
 namespace prepaid::devices {
 
@@ -45,10 +50,14 @@ DeviceError fromErrno(int error, const std::string& where) {
   }
 }
 
+enum class Framing { Rtu, Tcp };
+
+constexpr std::size_t MbapHeaderBytes = 7;  // transaction id, protocol id, length, unit id
+
 class LibmodbusTransport final : public ModbusTransport {
  public:
-  LibmodbusTransport(modbus_t* ctx, std::string name, BusTiming timing)
-      : ModbusTransport(timing), m_ctx(ctx), m_name(std::move(name)) {
+  LibmodbusTransport(modbus_t* ctx, Framing framing, std::string name, BusTiming timing)
+      : ModbusTransport(timing), m_ctx(ctx), m_framing(framing), m_name(std::move(name)) {
     setTimeout(m_ctx, modbus_set_response_timeout, timing.responseTimeoutMs);
     setTimeout(m_ctx, modbus_set_byte_timeout, timing.byteTimeoutMs);
     modbus_set_error_recovery(m_ctx, MODBUS_ERROR_RECOVERY_NONE);
@@ -67,6 +76,10 @@ class LibmodbusTransport final : public ModbusTransport {
                                                                 std::uint8_t function,
                                                                 std::uint16_t address,
                                                                 std::uint16_t count) override {
+    if (m_framing == Framing::Tcp) {
+      return tcpExchange(RtuRequest{
+          .unit = unit, .function = function, .address = address, .count = count, .values = {}});
+    }
     if (auto ready = prepare(unit); !ready) {
       return std::unexpected(ready.error());
     }
@@ -82,6 +95,18 @@ class LibmodbusTransport final : public ModbusTransport {
 
   std::expected<void, DeviceError> doWrite(std::uint8_t unit, std::uint16_t address,
                                            std::span<const std::uint16_t> values) override {
+    if (m_framing == Framing::Tcp) {
+      auto done = tcpExchange(
+          RtuRequest{.unit = unit,
+                     .function = 0x10,
+                     .address = address,
+                     .count = static_cast<std::uint16_t>(values.size()),
+                     .values = std::vector<std::uint16_t>(values.begin(), values.end())});
+      if (!done) {
+        return std::unexpected(done.error());
+      }
+      return {};
+    }
     if (auto ready = prepare(unit); !ready) {
       return std::unexpected(ready.error());
     }
@@ -102,8 +127,112 @@ class LibmodbusTransport final : public ModbusTransport {
       }
       m_connected = true;
     }
+    // Whatever is already buffered answers no request of ours (a reply that came after we gave
+    // up on it): drop it before sending.
+    modbus_flush(m_ctx);
     modbus_set_slave(m_ctx, unit);
     return {};
+  }
+
+  // Modbus TCP. libmodbus 3.1.6 checks only the transaction and protocol ids of a TCP reply,
+  // never the unit id, so a gateway that answers for another meter on its bus would hand us that
+  // meter's registers. So we build the ADU ourselves (our own transaction id: libmodbus's
+  // modbus_send_raw_request always sends transaction id 0, which would make a late reply to an
+  // earlier request indistinguishable), let libmodbus receive it (modbus_receive_confirmation:
+  // its connection, timeouts and function-driven framing) and check every header field, then
+  // the PDU with the same strict checks as an RTU reply.
+  std::expected<std::vector<std::uint16_t>, DeviceError> tcpExchange(const RtuRequest& request) {
+    if (auto ready = prepare(request.unit); !ready) {
+      return std::unexpected(ready.error());
+    }
+    m_transactionId = static_cast<std::uint16_t>(m_transactionId + 1);
+    const std::vector<std::uint8_t> rtu = encodeRtuRequest(request);
+    // unit + PDU: the RTU ADU without its CRC
+    const std::size_t unitAndPdu = rtu.size() - 2;
+    std::vector<std::uint8_t> adu{static_cast<std::uint8_t>(m_transactionId >> 8),
+                                  static_cast<std::uint8_t>(m_transactionId & 0xFF),
+                                  0,
+                                  0,
+                                  static_cast<std::uint8_t>(unitAndPdu >> 8),
+                                  static_cast<std::uint8_t>(unitAndPdu & 0xFF)};
+    adu.insert(adu.end(), rtu.begin(), rtu.begin() + static_cast<std::ptrdiff_t>(unitAndPdu));
+    if (!sendAll(adu)) {
+      return std::unexpected(failed(errno, request.unit));
+    }
+    std::uint8_t reply[MODBUS_TCP_MAX_ADU_LENGTH];
+    const int n = modbus_receive_confirmation(m_ctx, reply);
+    if (n < 0) {
+      return std::unexpected(failed(errno, request.unit));
+    }
+    auto checked =
+        checkTcpReply(std::span<const std::uint8_t>(reply, static_cast<std::size_t>(n)), request);
+    if (!checked && checked.error().kind != DeviceErrorKind::ModbusException) {
+      waitOutTheLine();
+    }
+    return checked;
+  }
+
+  std::expected<std::vector<std::uint16_t>, DeviceError> checkTcpReply(
+      std::span<const std::uint8_t> reply, const RtuRequest& request) const {
+    const std::string where = m_name + " unit " + std::to_string(request.unit) + ": ";
+    if (reply.size() < MbapHeaderBytes + 2) {
+      return std::unexpected(
+          makeError(DeviceErrorKind::MalformedReply,
+                    where + "reply of " + std::to_string(reply.size()) + " bytes"));
+    }
+    const auto field = [&](std::size_t at) {
+      return static_cast<std::uint16_t>((reply[at] << 8) | reply[at + 1]);
+    };
+    if (field(0) != m_transactionId) {
+      return std::unexpected(makeError(DeviceErrorKind::MalformedReply,
+                                       where + "reply to transaction " + std::to_string(field(0)) +
+                                           ", sent transaction " + std::to_string(m_transactionId) +
+                                           " (a late reply to an earlier request?)"));
+    }
+    if (field(2) != 0) {
+      return std::unexpected(makeError(DeviceErrorKind::MalformedReply,
+                                       where + "protocol id " + std::to_string(field(2))));
+    }
+    // The length field counts the unit id and the PDU. libmodbus frames the reply by its
+    // function code, so a length that disagrees means bytes were missing or left over.
+    if (std::size_t{field(4)} != reply.size() - 6) {
+      return std::unexpected(makeError(DeviceErrorKind::MalformedReply,
+                                       where + "MBAP length " + std::to_string(field(4)) +
+                                           " for a reply of " + std::to_string(reply.size() - 6) +
+                                           " bytes after it"));
+    }
+    // From the unit id on, a TCP reply is an RTU reply without the CRC: give it the checks of
+    // parseRtuReply (unit -> WrongAddress, exception, function, byte count, write echo).
+    std::vector<std::uint8_t> frame(reply.begin() + MbapHeaderBytes - 1, reply.end());
+    const std::uint16_t crc = crc16(frame);
+    frame.push_back(static_cast<std::uint8_t>(crc & 0xFF));
+    frame.push_back(static_cast<std::uint8_t>(crc >> 8));
+    auto parsed = parseRtuReply(frame, request);
+    if (!parsed) {
+      DeviceError error = parsed.error();
+      error.detail = where + error.detail;
+      return std::unexpected(error);
+    }
+    return parsed;
+  }
+
+  bool sendAll(std::span<const std::uint8_t> bytes) {
+    const int fd = modbus_get_socket(m_ctx);
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        if (n == 0) {
+          errno = ECONNRESET;
+        }
+        return false;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
   }
 
   DeviceError failed(int error, std::uint8_t unit) {
@@ -142,8 +271,10 @@ class LibmodbusTransport final : public ModbusTransport {
   }
 
   modbus_t* m_ctx;
+  Framing m_framing;
   std::string m_name;
   bool m_connected = false;
+  std::uint16_t m_transactionId = 0;  // Modbus TCP: last transaction id sent
 };
 
 }  // namespace
@@ -152,6 +283,7 @@ std::expected<std::shared_ptr<ModbusTransport>, DeviceError> makeLibmodbusTransp
     const TransportUri& uri) {
   modbus_t* ctx = nullptr;
   std::string name;
+  const Framing framing = uri.scheme == TransportScheme::Tcp ? Framing::Tcp : Framing::Rtu;
   if (uri.scheme == TransportScheme::Tcp) {
     const std::string port = std::to_string(uri.port);
     ctx = modbus_new_tcp_pi(uri.host.c_str(), port.c_str());
@@ -166,7 +298,7 @@ std::expected<std::shared_ptr<ModbusTransport>, DeviceError> makeLibmodbusTransp
     return std::unexpected(
         makeError(DeviceErrorKind::InvalidArgument, name + ": " + modbus_strerror(errno)));
   }
-  return std::make_shared<LibmodbusTransport>(ctx, name, uri.timing);
+  return std::make_shared<LibmodbusTransport>(ctx, framing, name, uri.timing);
 }
 
 }  // namespace prepaid::devices

@@ -41,6 +41,14 @@ bool sendAll(int fd, const std::vector<std::uint8_t>& bytes) {
 }  // namespace
 
 FakeModbusPeer::FakeModbusPeer(std::uint8_t unit) : m_unit(unit) {
+  listenOnLoopback();
+}
+
+FakeModbusPeer::FakeModbusPeer(OnMbap, std::uint8_t unit) : m_unit(unit), m_mbap(true) {
+  listenOnLoopback();
+}
+
+void FakeModbusPeer::listenOnLoopback() {
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up is an error return, not a signal
   m_listenFd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
@@ -134,6 +142,24 @@ void FakeModbusPeer::serve(int fd) {
       return;
     }
     in.insert(in.end(), buffer, buffer + n);
+    if (m_mbap) {
+      // MBAP: transaction id, protocol id, length (unit id + PDU), unit id, PDU.
+      while (in.size() >= 7) {
+        const std::size_t length = 6 + ((std::size_t{in[4]} << 8) | in[5]);
+        if (in.size() < length) {
+          break;
+        }
+        const std::array<std::uint8_t, 7> header{in[0], in[1], in[2], in[3], in[4], in[5], in[6]};
+        std::vector<std::uint8_t> request(in.begin() + 6,
+                                          in.begin() + static_cast<std::ptrdiff_t>(length));
+        in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(length));
+        appendCrc(request);  // answer() speaks RTU
+        if (!serveOne(fd, request, header.data())) {
+          return;
+        }
+      }
+      continue;
+    }
     while (in.size() >= 8) {
       std::size_t length = 8;
       if (in[1] == 0x10) {
@@ -148,34 +174,59 @@ void FakeModbusPeer::serve(int fd) {
       const std::vector<std::uint8_t> request(in.begin(),
                                               in.begin() + static_cast<std::ptrdiff_t>(length));
       in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(length));
-      ++m_requests;
-      ScriptStep step;
-      {
-        std::lock_guard lock(m_mutex);
-        if (!m_script.empty()) {
-          step = m_script.front();
-          m_script.pop_front();
-        }
-      }
-      if (step.action == PeerAction::CloseConnection) {
-        return;
-      }
-      bool applyOnly = false;
-      std::vector<std::uint8_t> reply = answer(request, applyOnly, step);
-      if (reply.empty()) {
-        continue;
-      }
-      if (step.action == PeerAction::Late) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(step.lateMs));
-      }
-      if (step.action == PeerAction::Short) {
-        reply.resize(reply.size() / 2);
-      }
-      if (!sendAll(fd, reply)) {
+      if (!serveOne(fd, request, nullptr)) {
         return;
       }
     }
   }
+}
+
+bool FakeModbusPeer::serveOne(int fd, const std::vector<std::uint8_t>& request,
+                              const std::uint8_t* mbap) {
+  ++m_requests;
+  ScriptStep step;
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_script.empty()) {
+      step = m_script.front();
+      m_script.pop_front();
+    }
+  }
+  if (step.action == PeerAction::CloseConnection) {
+    return false;
+  }
+  bool applyOnly = false;
+  std::vector<std::uint8_t> reply = answer(request, applyOnly, step);
+  if (reply.empty()) {
+    return true;
+  }
+  if (mbap != nullptr && step.action != PeerAction::Garbage) {
+    // The RTU reply without its CRC (and without the oversize tail) behind an MBAP header.
+    const std::size_t tail = step.action == PeerAction::Oversized ? 3 : 0;
+    std::vector<std::uint8_t> body(reply.begin(),
+                                   reply.end() - static_cast<std::ptrdiff_t>(2 + tail));
+    body.insert(body.end(), reply.end() - static_cast<std::ptrdiff_t>(tail), reply.end());
+    const std::size_t length = body.size() + (step.action == PeerAction::BadMbapLength ? 1 : 0);
+    std::uint8_t tidLow = mbap[1];
+    if (step.action == PeerAction::WrongTransaction) {
+      tidLow = static_cast<std::uint8_t>(tidLow + 1);
+    }
+    std::vector<std::uint8_t> wire{mbap[0],
+                                   tidLow,
+                                   mbap[2],
+                                   mbap[3],
+                                   static_cast<std::uint8_t>(length >> 8),
+                                   static_cast<std::uint8_t>(length & 0xFF)};
+    wire.insert(wire.end(), body.begin(), body.end());
+    reply = std::move(wire);
+  }
+  if (step.action == PeerAction::Late) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(step.lateMs));
+  }
+  if (step.action == PeerAction::Short) {
+    reply.resize(reply.size() / 2);
+  }
+  return sendAll(fd, reply);
 }
 
 std::vector<std::uint8_t> FakeModbusPeer::answer(const std::vector<std::uint8_t>& request,

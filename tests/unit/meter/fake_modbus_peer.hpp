@@ -1,8 +1,8 @@
 #pragma once
 
-// A scripted Modbus RTU-over-TCP peer on loopback for the transport and driver tests. It parses
-// requests independently of the code under test and answers from a register map, one scripted
-// action per request (Good when the script is empty).
+// A scripted Modbus peer on loopback for the transport and driver tests: RTU over TCP, RTU on a
+// pty, or Modbus TCP (MBAP). It parses requests independently of the code under test and answers
+// from a register map, one scripted action per request (Good when the script is empty).
 
 #include <array>
 #include <atomic>
@@ -19,17 +19,19 @@
 namespace prepaid::devices::testing {
 
 enum class PeerAction {
-  Good,            // correct reply
-  Late,            // correct reply after lateMs
-  BadCrc,          // reply with a flipped CRC byte
-  Garbage,         // random-looking bytes instead of a reply
-  WrongUnit,       // correct reply but from unit + 1 (valid CRC)
-  Exception,       // exception reply with exceptionCode
-  NoReply,         // nothing (a write is NOT applied)
-  ApplyNoReply,    // a write is applied, the reply is lost
-  Oversized,       // correct reply followed by 3 extra bytes
-  Short,           // the first half of the reply, then silence
-  CloseConnection  // close the TCP connection without replying
+  Good,              // correct reply
+  Late,              // correct reply after lateMs
+  BadCrc,            // reply with a flipped CRC byte (RTU only)
+  Garbage,           // random-looking bytes instead of a reply
+  WrongUnit,         // correct reply but from unit + 1 (valid CRC)
+  Exception,         // exception reply with exceptionCode
+  NoReply,           // nothing (a write is NOT applied)
+  ApplyNoReply,      // a write is applied, the reply is lost
+  Oversized,         // correct reply followed by 3 extra bytes
+  Short,             // the first half of the reply, then silence
+  CloseConnection,   // close the TCP connection without replying
+  WrongTransaction,  // Modbus TCP: correct reply with another transaction id
+  BadMbapLength      // Modbus TCP: correct reply whose MBAP length field counts one byte more
 };
 
 struct ScriptStep {
@@ -51,6 +53,9 @@ class FakeModbusPeer {
   /// Serves RTU on the master side of a pseudo-terminal; clients open ptyPath() (raw mode).
   struct OnPty {};
   FakeModbusPeer(OnPty, std::uint8_t unit = 1);
+  /// Modbus TCP (MBAP header, no CRC) on a loopback TCP port (port()).
+  struct OnMbap {};
+  FakeModbusPeer(OnMbap, std::uint8_t unit = 1);
   ~FakeModbusPeer();
   FakeModbusPeer(const FakeModbusPeer&) = delete;
   FakeModbusPeer& operator=(const FakeModbusPeer&) = delete;
@@ -67,10 +72,13 @@ class FakeModbusPeer {
  private:
   void run();
   void serve(int fd);
+  bool serveOne(int fd, const std::vector<std::uint8_t>& request, const std::uint8_t* mbap);
+  void listenOnLoopback();
   std::vector<std::uint8_t> answer(const std::vector<std::uint8_t>& request, bool& applyOnly,
                                    ScriptStep step);
 
   std::uint8_t m_unit;
+  bool m_mbap = false;
   int m_listenFd = -1;
   int m_ptyMaster = -1;
   int m_ptySlave = -1;  // kept open so the raw settings stay while clients come and go
