@@ -668,16 +668,21 @@ Dlt645Frame handleDltWrite(SimUnit& unit, const Dlt645Frame& request,
 }
 
 // DL/T 645 remote control (0x1C) data: password(4) + operator code(4) + N1 (command) + N2 (0) +
-// validity time (6 bytes BCD ss mm hh DD MM YY). Authorised either by the password (02 000000,
-// level 02, as DL/T 645-2007 plain control) or by our authentication appended to the 16 bytes:
+// validity time (6 bytes BCD ss mm hh DD MM YY), then our authentication (issue 4 item 5):
 // purchase count u32 (the CURRENT count) + time u32 (Unix s), both big-endian, + MAC(16) (README).
-// The validity time is not checked: the simulated clock may run faster than real time.
+// Every simulated meter has a key (from the fleet file or derived), so every meter requires the
+// MAC: the 16 standard bytes alone, a bad MAC or a count that is not the current one are refused
+// with ERR 0x04 (unauthorized) and change nothing. The validity time is not checked: the
+// simulated clock may run faster than real time.
 Dlt645Frame handleDltControl(SimUnit& unit, const Dlt645Frame& request,
                              const Dlt645Address& address) {
   constexpr std::size_t PlainSize = 16;
   constexpr std::size_t AuthenticatedSize = PlainSize + 8 + CommandMacSize;
-  constexpr std::array<std::uint8_t, 4> Password{0x02, 0x00, 0x00, 0x00};
-  if (request.data.size() != PlainSize && request.data.size() != AuthenticatedSize) {
+  if (request.data.size() == PlainSize) {
+    unit.lastResult = static_cast<std::uint8_t>(RejectReason::Unauthorized);
+    return errorReply(request, address, dlt645::ErrUnauthorized);
+  }
+  if (request.data.size() != AuthenticatedSize) {
     return errorReply(request, address, dlt645::ErrOther);
   }
   const std::span<const std::uint8_t> data(request.data);
@@ -709,17 +714,6 @@ Dlt645Frame handleDltControl(SimUnit& unit, const Dlt645Frame& request,
   }
   if (!command) {
     return errorReply(request, address, dlt645::ErrOther);
-  }
-  if (data.size() == PlainSize) {
-    const bool passwordOk = std::equal(Password.begin(), Password.end(), data.begin());
-    const auto result =
-        passwordOk ? unit.meter.control(*command, MacCheck::Valid) : CommandResult::BadMac;
-    unit.lastResult = passwordOk ? 0 : static_cast<std::uint8_t>(RejectReason::Unauthorized);
-    if (!passwordOk) {
-      return errorReply(request, address, dlt645::ErrUnauthorized);
-    }
-    (void)result;
-    return Dlt645Frame{address, static_cast<std::uint8_t>(request.control | dlt645::ReplyBit), {}};
   }
   MacFields fields;
   fields.meterAddress = unit.macAddress;

@@ -14,10 +14,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "prepaid/secure/command_mac.hpp"
+
 namespace prepaid::devices {
 namespace {
 
-// A DL/T 645 meter on loopback: answers reads from a DI table, records writes and controls.
+constexpr MacKey TestKey{0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+                         0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c};
+
+// A DL/T 645 meter on loopback: answers reads from a DI table, records writes and controls. A
+// control must carry the authentication behind the 16 standard bytes (purchase count, time, MAC
+// under TestKey over this meter's number) and the current purchase count (DI 03330201).
 class FakeDlt645Meter {
  public:
   explicit FakeDlt645Meter(Dlt645Address address) : m_address(address) {
@@ -49,6 +56,7 @@ class FakeDlt645Meter {
 
   std::uint16_t port = 0;
   std::atomic<int> lastControl{0};
+  std::atomic<int> controlsRefused{0};
   std::atomic<bool> garbageFirst{false};
   std::atomic<bool> answerAsOtherMeter{false};
   std::atomic<bool> badChecksum{false};
@@ -125,12 +133,54 @@ class FakeDlt645Meter {
         const std::uint32_t di = diOf(request.data);
         m_data[di] = std::vector<std::uint8_t>(request.data.begin() + 12, request.data.end());
       }
-    } else if (request.control == dlt645::RemoteControl && request.data.size() == 16) {
-      lastControl = request.data[8];
+    } else if (request.control == dlt645::RemoteControl && request.data.size() == 40) {
+      if (controlAuthenticates(request.data)) {
+        lastControl = request.data[8];
+      } else {
+        ++controlsRefused;
+        error(dlt645::ErrUnauthorized);
+      }
     } else {
       error(dlt645::ErrOther);
     }
     return reply;
+  }
+
+  // Called with m_mutex held.
+  bool controlAuthenticates(const std::vector<std::uint8_t>& data) {
+    const auto u32 = [&](std::size_t at) {
+      return (std::uint32_t{data[at]} << 24) | (std::uint32_t{data[at + 1]} << 16) |
+             (std::uint32_t{data[at + 2]} << 8) | data[at + 3];
+    };
+    std::uint32_t code = 0;
+    switch (data[8]) {
+      case dlt645::CtrlTrip:
+        code = 1;
+        break;
+      case dlt645::CtrlCloseDirect:
+        code = 2;
+        break;
+      case dlt645::CtrlKeepPower:
+        code = 3;
+        break;
+      case dlt645::CtrlKeepPowerOff:
+        code = 4;
+        break;
+      case dlt645::CtrlCloseAllowed:
+        code = 5;
+        break;
+      default:
+        return false;
+    }
+    const auto& countBcd = m_data[dlt645::DiPurchaseCount];
+    const auto current = countBcd.size() == 2 ? decodeBcd(countBcd) : std::nullopt;
+    if (!current || u32(16) != static_cast<std::uint32_t>(*current)) {
+      return false;
+    }
+    CommandMac mac{};
+    std::copy(data.begin() + 24, data.end(), mac.begin());
+    const MacFields fields{1234, CommandKind::Control, u32(16), code, u32(20)};
+    return verifyCommandMac(MacAlgorithm::AesCmac, TestKey, fields, mac);
   }
 
   Dlt645Address m_address;
@@ -162,9 +212,48 @@ class Dlt645MeterTest : public ::testing::Test {
     return Dlt645Meter(
         std::make_shared<Dlt645Link>(makeTcpStream("127.0.0.1", fake.port, 500), timing), address);
   }
+  // A control command as the backend builds it: MAC under the meter's key.
+  static ControlCommand signedControl(const Meter& m, ControlCode code, std::uint32_t count,
+                                      std::uint32_t validityMinutes) {
+    ControlCommand command{code, count, 1'700'000'000, validityMinutes, {}};
+    command.mac =
+        *computeCommandMac(m.macAlgorithm(), TestKey, controlMacFields(m.macAddress(), command));
+    return command;
+  }
   Dlt645Address address = *Dlt645Address::parse("000000001234");
   FakeDlt645Meter fake{address};
 };
+
+// The meter's number is the address digits; the MAC covers it.
+TEST_F(Dlt645MeterTest, ControlCarriesCountTimeAndMacAfterTheStandardBytes) {
+  auto m = meter();
+  EXPECT_EQ(m.macAddress(), 1234U);
+  ASSERT_TRUE(m.control(signedControl(m, ControlCode::Close, 12, 0)).has_value());
+  EXPECT_EQ(fake.lastControl.load(), dlt645::CtrlCloseDirect);
+  ASSERT_TRUE(m.control(signedControl(m, ControlCode::ResumePrepaid, 12, 0)).has_value());
+  EXPECT_EQ(fake.lastControl.load(), dlt645::CtrlCloseAllowed);
+  ASSERT_TRUE(m.control(signedControl(m, ControlCode::KeepPowerOff, 12, 0)).has_value());
+  EXPECT_EQ(fake.lastControl.load(), dlt645::CtrlKeepPowerOff);
+}
+
+TEST_F(Dlt645MeterTest, ControlWithABadMacOrStaleCountIsRejected) {
+  auto m = meter();
+  auto forged = signedControl(m, ControlCode::Trip, 12, 0);
+  forged.mac[3] ^= 0x01;
+  const auto refused = m.control(forged);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().kind, DeviceErrorKind::Rejected) << describe(refused.error());
+  EXPECT_EQ(refused.error().rejectReason, RejectReason::Unauthorized);
+  // A MAC computed for another command does not authorise this one.
+  auto replayed = signedControl(m, ControlCode::Close, 12, 0);
+  replayed.code = ControlCode::Trip;
+  EXPECT_EQ(m.control(replayed).error().kind, DeviceErrorKind::Rejected);
+  // Signed correctly, but over a purchase count that is not the meter's.
+  EXPECT_EQ(m.control(signedControl(m, ControlCode::Trip, 11, 0)).error().kind,
+            DeviceErrorKind::Rejected);
+  EXPECT_EQ(fake.controlsRefused.load(), 3);
+  EXPECT_EQ(fake.lastControl.load(), 0);
+}
 
 TEST_F(Dlt645MeterTest, SnapshotFromDataIdentifiers) {
   auto m = meter();
@@ -220,10 +309,11 @@ TEST_F(Dlt645MeterTest, WritesAndControl) {
       domain::UnitPrice::fromMicroYuan(600'000), domain::UnitPrice::fromMicroYuan(300'000)};
   ASSERT_TRUE(m.setPrices(prices).has_value());
   EXPECT_EQ(fake.di(dlt645::DiPrice1), (std::vector<std::uint8_t>{0x00, 0x00, 0x01, 0x00}));
-  ASSERT_TRUE(m.control({ControlCode::Trip, 0, 1'700'000'000, 5, {}}).has_value());
+  ASSERT_TRUE(m.control(signedControl(m, ControlCode::Trip, 12, 5)).has_value());
   EXPECT_EQ(fake.lastControl.load(), dlt645::CtrlTrip);
-  ASSERT_TRUE(m.control({ControlCode::KeepPowerOn, 0, 1'700'000'000, 0, {}}).has_value());
+  ASSERT_TRUE(m.control(signedControl(m, ControlCode::KeepPowerOn, 12, 0)).has_value());
   EXPECT_EQ(fake.lastControl.load(), dlt645::CtrlKeepPower);
+  EXPECT_EQ(fake.controlsRefused.load(), 0);
   fake.refuseWrites = true;
   const auto refused = m.setThresholds({domain::Money::fromFen(1), domain::Money::fromFen(1), 0});
   EXPECT_EQ(refused.error().kind, DeviceErrorKind::Rejected);

@@ -340,36 +340,68 @@ TEST(SimGateway, Dlt645ReadsPurchaseCountAndRejectsUnknownDi) {
   EXPECT_FALSE(gateway.exchange(frame, Start).reply);
 }
 
-TEST(SimGateway, Dlt645ControlNeedsThePasswordOrAMac) {
-  auto gateway = makeGateway(GatewayProtocol::Dlt645Tcp);
-  const auto address = *Dlt645Address::parse("000000000003");
-  Dlt645Frame request{address, dlt645::RemoteControl, Bytes(16, 0)};
-  request.data[8] = dlt645::CtrlTrip;
-  auto ex = gateway.exchange(*encodeDlt645(request), Start);  // password 00000000: wrong
-  auto decoded = decodeDlt645(*ex.reply);
-  EXPECT_EQ(decoded.frame.control, 0xDC);
-  EXPECT_EQ(decoded.frame.data, Bytes{dlt645::ErrUnauthorized});
-  EXPECT_EQ(gateway.findUnit(3)->meter.state().relay, SimRelay::Closed);
-  request.data[0] = 0x02;  // level 02, password 000000
-  ex = gateway.exchange(*encodeDlt645(request), Start);
-  EXPECT_EQ(decodeDlt645(*ex.reply).frame.control, 0x9C);
-  EXPECT_EQ(gateway.findUnit(3)->meter.state().relay, SimRelay::Open);
-  request.data[8] = dlt645::CtrlCloseDirect;
-  ex = gateway.exchange(*encodeDlt645(request), Start);
-  EXPECT_EQ(gateway.findUnit(3)->meter.state().relay, SimRelay::Closed);
-  // The authenticated form: the MAC over the current purchase count.
-  request.data[0] = 0x00;
-  request.data[8] = dlt645::CtrlTrip;
+// The 16 standard bytes (password, operator, N1, N2, validity) plus our authentication: the
+// current purchase count, the time and the MAC over address, count, command code and time.
+Dlt645Frame dltControl(SimGateway& gateway, std::uint8_t n1, std::uint32_t macCode,
+                       std::uint32_t count, int corruptMacByte = -1) {
   const auto* unit = gateway.findUnit(3);
-  MacFields fields{unit->macAddress, CommandKind::Control, 0, 1, IssueTime};
-  const auto mac = *computeCommandMac(MacAlgorithm::AesCmac, unit->spec.key, fields);
-  putU32(request.data, 0);
+  Dlt645Frame request{*Dlt645Address::parse("000000000003"), dlt645::RemoteControl, Bytes(16, 0)};
+  request.data[0] = 0x02;  // level 02, password 000000
+  request.data[8] = n1;
+  MacFields fields{unit->macAddress, CommandKind::Control, count, macCode, IssueTime};
+  auto mac = *computeCommandMac(MacAlgorithm::AesCmac, unit->spec.key, fields);
+  if (corruptMacByte >= 0) {
+    mac[static_cast<std::size_t>(corruptMacByte)] ^= 0x80;
+  }
+  putU32(request.data, count);
   putU32(request.data, IssueTime);
   request.data.insert(request.data.end(), mac.begin(), mac.end());
-  ex = gateway.exchange(*encodeDlt645(request), Start);
-  decoded = decodeDlt645(*ex.reply);
-  EXPECT_EQ(decoded.frame.control, 0x9C);
-  EXPECT_EQ(gateway.findUnit(3)->meter.state().relay, SimRelay::Open);
+  return request;
+}
+
+TEST(SimGateway, Dlt645ControlNeedsTheMac) {
+  auto gateway = makeGateway(GatewayProtocol::Dlt645Tcp);
+  const auto relay = [&] { return gateway.findUnit(3)->meter.state().relay; };
+  const auto refusedUnauthorized = [&](const Dlt645Frame& request) {
+    const auto ex = gateway.exchange(*encodeDlt645(request), Start);
+    const auto decoded = decodeDlt645(*ex.reply);
+    EXPECT_EQ(decoded.frame.control, 0xDC);
+    EXPECT_EQ(decoded.frame.data, Bytes{dlt645::ErrUnauthorized});
+  };
+  // The right password without the MAC: every simulated meter has a key, so it is refused.
+  Dlt645Frame plain = dltControl(gateway, dlt645::CtrlTrip, 1, 0);
+  plain.data.resize(16);
+  refusedUnauthorized(plain);
+  EXPECT_EQ(relay(), SimRelay::Closed);
+  EXPECT_EQ(gateway.findUnit(3)->lastResult, static_cast<std::uint8_t>(RejectReason::Unauthorized));
+  // A MAC that does not verify, in its first and last byte.
+  for (const int corrupt : {0, 15}) {
+    refusedUnauthorized(dltControl(gateway, dlt645::CtrlTrip, 1, 0, corrupt));
+    EXPECT_EQ(relay(), SimRelay::Closed);
+    EXPECT_EQ(gateway.findUnit(3)->lastResult, static_cast<std::uint8_t>(RejectReason::BadMac));
+  }
+  // A MAC over another command code than N1 (a trip MAC replayed as keep power).
+  refusedUnauthorized(dltControl(gateway, dlt645::CtrlKeepPower, 1, 0));
+  EXPECT_FALSE(gateway.findUnit(3)->meter.state().keepPower);
+  // A valid MAC over a count that is not the current one (0).
+  refusedUnauthorized(dltControl(gateway, dlt645::CtrlTrip, 1, 1));
+  EXPECT_EQ(gateway.findUnit(3)->lastResult,
+            static_cast<std::uint8_t>(RejectReason::PurchaseCountNotNext));
+  EXPECT_EQ(relay(), SimRelay::Closed);
+  // The authenticated form is applied.
+  auto ex = gateway.exchange(*encodeDlt645(dltControl(gateway, dlt645::CtrlTrip, 1, 0)), Start);
+  EXPECT_EQ(decodeDlt645(*ex.reply).frame.control, 0x9C);
+  EXPECT_EQ(relay(), SimRelay::Open);
+  ex = gateway.exchange(*encodeDlt645(dltControl(gateway, dlt645::CtrlCloseDirect, 2, 0)), Start);
+  EXPECT_EQ(decodeDlt645(*ex.reply).frame.control, 0x9C);
+  EXPECT_EQ(relay(), SimRelay::Closed);
+  EXPECT_EQ(gateway.findUnit(3)->lastResult, 0);
+  // Neither 16 nor 40 data bytes: another error.
+  Dlt645Frame odd = dltControl(gateway, dlt645::CtrlTrip, 1, 0);
+  odd.data.pop_back();
+  ex = gateway.exchange(*encodeDlt645(odd), Start);
+  EXPECT_EQ(decodeDlt645(*ex.reply).frame.data, Bytes{dlt645::ErrOther});
+  EXPECT_EQ(relay(), SimRelay::Closed);
 }
 
 TEST(SimGateway, Dlt645FaultsCorruptTheChecksum) {

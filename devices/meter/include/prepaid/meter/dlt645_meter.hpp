@@ -37,7 +37,9 @@ class Dlt645Meter final : public Meter {
   [[nodiscard]] std::expected<void, DeviceError> setThresholds(
       const Thresholds& thresholds) override;
   /// 0x1C: trip 1A, close 1C, resume prepaid 1B (close allowed), keep power 3A, release 3B.
-  /// The command's MAC is not sent (DL/T 645-2007 plain control uses the password).
+  /// Data: the standard's 16 bytes (password, operator code, N1, N2, validity end) followed by
+  /// the command's purchase count and time (u32 big-endian each) and its 16-byte MAC (README).
+  /// A refusal (ERR bit 0x04: password, MAC or count) is Rejected with reason Unauthorized.
   [[nodiscard]] std::expected<void, DeviceError> control(const ControlCommand& command) override;
   [[nodiscard]] std::uint64_t macAddress() const override;
   [[nodiscard]] MacAlgorithm macAlgorithm() const override { return MacAlgorithm::AesCmac; }
