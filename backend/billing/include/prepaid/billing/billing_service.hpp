@@ -49,7 +49,7 @@ struct BillingOptions {
   std::int64_t voltageHysteresisDeciV = 50;    // voltage alarms clear 5.0 V inside the limits
   domain::DailyWindow night;                   // delayed trips: quiet night window (22:00-06:00)
   domain::HolidayCalendar calendar;            // delayed trips: holidays (weekends always count)
-  std::size_t metersPerTransaction = 16;       // processReadings group commit (>= 1)
+  std::size_t metersPerTransaction = 64;       // processReadings group commit (>= 1)
   std::string source = "billing";              // ledger `source` of charges posted here
 };
 
