@@ -49,7 +49,15 @@ BackendProcess::BackendProcess(const std::string& configFile,
     std::array<char, 256> buffer{};
     const ssize_t got = read(m_stdout, buffer.data(), buffer.size());
     if (got <= 0) {
-      break;  // exited before ready
+      // Exited before ready: say how, for the failure message.
+      int status = 0;
+      if (waitpid(m_pid, &status, 0) == m_pid) {
+        m_pid = -1;
+        text += WIFEXITED(status)
+                    ? "[exited with status " + std::to_string(WEXITSTATUS(status)) + "]"
+                    : "[killed by signal " + std::to_string(WTERMSIG(status)) + "]";
+      }
+      break;
     }
     text.append(buffer.data(), static_cast<std::size_t>(got));
     if (text.find("ready\n") != std::string::npos) {
