@@ -162,46 +162,71 @@ std::expected<VirtualPrinter::Image, PrinterError> VirtualPrinter::renderImage(
       y += side + NormalPixelSize / 2;
       continue;
     }
+    if (line.kind == ReceiptLine::Kind::Rule) {
+      // A rule is a line across the paper, not dashes in a proportional font.
+      for (int x = MarginDots; x < widthDots - MarginDots; ++x) {
+        canvas.darken(x, y + NormalPixelSize / 2, 255);
+        canvas.darken(x, y + NormalPixelSize / 2 + 1, 255);
+      }
+      y += NormalPixelSize + 6;
+      continue;
+    }
     const bool doubleHeight = line.size == CharSize::Double || line.size == CharSize::DoubleHeight;
-    const bool doubleWidth = line.size == CharSize::Double || line.size == CharSize::DoubleWidth;
     const int pixelHeight = NormalPixelSize * (doubleHeight ? 2 : 1);
-    FT_Set_Pixel_Sizes(face.get(), static_cast<FT_UInt>(pixelHeight * (doubleWidth ? 1 : 1)),
-                       static_cast<FT_UInt>(pixelHeight));
-    const auto text = decodeUtf8(line.text);
-    // Measure first for alignment.
-    int advance = 0;
-    for (char32_t cp : text) {
-      if (FT_Load_Char(face.get(), cp, FT_LOAD_DEFAULT) == 0) {
-        advance += static_cast<int>(face->glyph->advance.x >> 6);
-      }
-    }
-    int x = MarginDots;
-    if (line.align == Align::Centre) {
-      x += std::max(0, (usable - advance) / 2);
-    } else if (line.align == Align::Right) {
-      x += std::max(0, usable - advance);
-    }
+    FT_Set_Pixel_Sizes(face.get(), 0, static_cast<FT_UInt>(pixelHeight));
     const int baseline = y + pixelHeight * 4 / 5;
-    for (char32_t cp : text) {
-      if (FT_Load_Char(face.get(), cp, FT_LOAD_RENDER) != 0) {
-        continue;
+    auto measure = [&](const std::u32string& text) {
+      int advance = 0;
+      for (char32_t cp : text) {
+        if (FT_Load_Char(face.get(), cp, FT_LOAD_DEFAULT) == 0) {
+          advance += static_cast<int>(face->glyph->advance.x >> 6);
+        }
       }
-      const FT_GlyphSlot glyph = face->glyph;
-      const FT_Bitmap& bitmap = glyph->bitmap;
-      const int passes = line.emphasis == Emphasis::Bold ? 2 : 1;  // bold: strike twice, 1 dot
-      for (int pass = 0; pass < passes; ++pass) {
-        for (unsigned row = 0; row < bitmap.rows; ++row) {
-          for (unsigned col = 0; col < bitmap.width; ++col) {
-            const std::uint8_t coverage =
-                bitmap.buffer[static_cast<int>(row) * bitmap.pitch + static_cast<int>(col)];
-            if (coverage != 0) {
-              canvas.darken(x + glyph->bitmap_left + static_cast<int>(col) + pass,
-                            baseline - glyph->bitmap_top + static_cast<int>(row), coverage);
+      return advance;
+    };
+    auto draw = [&](const std::u32string& text, int x) {
+      for (char32_t cp : text) {
+        if (FT_Load_Char(face.get(), cp, FT_LOAD_RENDER) != 0) {
+          continue;
+        }
+        const FT_GlyphSlot glyph = face->glyph;
+        const FT_Bitmap& bitmap = glyph->bitmap;
+        const int passes = line.emphasis == Emphasis::Bold ? 2 : 1;  // bold: strike twice
+        for (int pass = 0; pass < passes; ++pass) {
+          for (unsigned row = 0; row < bitmap.rows; ++row) {
+            for (unsigned col = 0; col < bitmap.width; ++col) {
+              const std::uint8_t coverage =
+                  bitmap.buffer[static_cast<int>(row) * bitmap.pitch + static_cast<int>(col)];
+              if (coverage != 0) {
+                canvas.darken(x + glyph->bitmap_left + static_cast<int>(col) + pass,
+                              baseline - glyph->bitmap_top + static_cast<int>(row), coverage);
+              }
             }
           }
         }
+        x += static_cast<int>(glyph->advance.x >> 6);
       }
-      x += static_cast<int>(glyph->advance.x >> 6);
+    };
+    // "label      value" lines were padded for a fixed-pitch printer font; in a proportional
+    // font the value is placed flush right instead.
+    const auto gap = line.text.find("  ");
+    if (line.align == Align::Left && gap != std::string::npos) {
+      const auto left = decodeUtf8(line.text.substr(0, gap));
+      const auto valueStart = line.text.find_first_not_of(' ', gap);
+      const auto right =
+          decodeUtf8(valueStart == std::string::npos ? "" : line.text.substr(valueStart));
+      draw(left, MarginDots);
+      draw(right, MarginDots + std::max(0, usable - measure(right)));
+    } else {
+      const auto text = decodeUtf8(line.text);
+      const int advance = measure(text);
+      int x = MarginDots;
+      if (line.align == Align::Centre) {
+        x += std::max(0, (usable - advance) / 2);
+      } else if (line.align == Align::Right) {
+        x += std::max(0, usable - advance);
+      }
+      draw(text, x);
     }
     y += pixelHeight + 6;
   }

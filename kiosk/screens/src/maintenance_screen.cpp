@@ -9,8 +9,9 @@ using Field = MaintenanceViewModel::Field;
 // An on-screen keyboard for staff (usernames, passwords, URLs); 10 keys per row.
 void keyboard(Frame& frame, MaintenanceViewModel& vm, bool& shift, ImVec2 pos, ImVec2 size) {
   auto& p = frame.paint;
-  const std::string_view lower = "1234567890qwertyuiopasdfghjkl:zxcvbnm./-<";
-  const std::string_view upper = "1234567890QWERTYUIOPASDFGHJKL_ZXCVBNM@?+<";
+  const std::string_view lower = "1234567890qwertyuiopasdfghjkl-zxcvbnm./<";
+  const std::string_view upper = "1234567890QWERTYUIOPASDFGHJKL:ZXCVBNM_@<";
+  // Five rows (four of keys, one for shift): each at least a 64 px target.
   const float keysH = size.y * 0.8F;
   if (auto key =
           p.keypad("kbd", pos, ImVec2(size.x, keysH), shift ? upper : lower, 10, p.fonts().body)) {
@@ -23,13 +24,9 @@ void keyboard(Frame& frame, MaintenanceViewModel& vm, bool& shift, ImVec2 pos, I
   const float gap = p.layout().px(14);
   const float rowY = pos.y + keysH + gap;
   const float rowH = size.y - keysH - gap;
-  if (p.button("shift", shift ? "abc" : "ABC", ImVec2(pos.x, rowY), ImVec2(size.x * 0.25F, rowH),
+  if (p.button("shift", shift ? "abc" : "ABC :_@", ImVec2(pos.x, rowY), ImVec2(size.x * 0.4F, rowH),
                ui::Tone::Secondary)) {
     shift = !shift;
-  }
-  if (p.button("space", ":", ImVec2(pos.x + size.x * 0.25F + gap, rowY),
-               ImVec2(size.x * 0.25F - gap, rowH), ui::Tone::Secondary)) {
-    vm.key(':');
   }
 }
 
@@ -39,12 +36,9 @@ void field(Frame& frame, MaintenanceViewModel& vm, const char* id, const std::st
   const auto& l = p.layout();
   const float h = l.target(90);
   const bool focused = vm.focused() == which;
-  ImGui::SetCursorScreenPos(pos);
-  ImGui::PushID(id);
-  if (ImGui::InvisibleButton("##f", ImVec2(width, h))) {
+  if (p.area(id, pos, ImVec2(width, h))) {
     vm.focus(which);
   }
-  ImGui::PopID();
   p.panel(pos, ImVec2(width, h), focused ? ui::colour::rgb(0xE3F2FD) : ui::colour::Surface);
   if (focused) {
     p.drawList()->AddRect(pos, ImVec2(pos.x + width, pos.y + h), ui::colour::Primary, l.px(16), 0,
@@ -63,8 +57,11 @@ void MaintenanceScreen::draw(Frame& frame) {
   auto& vm = frame.session.maintenance();
   const float gap = l.px(22);
   const float x = frame.origin.x;
-  const float w = frame.size.x;
+  // Portrait: the keyboard under the fields; landscape: beside them.
+  const float w = l.portrait ? frame.size.x : frame.size.x * 0.55F;
   const float bottom = frame.origin.y + frame.size.y;
+  const ImVec2 sideKeyboard(x + w + l.px(40), frame.origin.y);
+  const ImVec2 sideKeyboardSize(frame.size.x - w - l.px(40), frame.size.y);
   float y = frame.origin.y;
   p.text(p.fonts().large, ImVec2(x, y), ui::colour::Text, p.t("maintenance.title"));
   if (!vm.message().empty()) {
@@ -90,14 +87,19 @@ void MaintenanceScreen::draw(Frame& frame) {
       vm.login();
     }
     y += l.target(120) + gap;
-    keyboard(frame, vm, m_shift, ImVec2(x, y), ImVec2(w, std::min(kbH, bottom - y)));
+    if (l.portrait) {
+      keyboard(frame, vm, m_shift, ImVec2(x, y), ImVec2(w, std::min(kbH, bottom - y)));
+    } else {
+      keyboard(frame, vm, m_shift, sideKeyboard, ImVec2(sideKeyboardSize.x, kbH));
+    }
     return;
   }
   // Device status.
   auto line = [&](const std::string& label, const std::string& value) {
     p.text(p.fonts().body, ImVec2(x, y), ui::colour::Muted, label);
-    p.text(p.fonts().body, ImVec2(x + l.px(220), y), ui::colour::Text, value);
-    y += p.fonts().body->FontSize + l.px(12);
+    y += p.textWrapped(p.fonts().body, ImVec2(x + l.px(220), y), w - l.px(220), ui::colour::Text,
+                       value) +
+         l.px(12);
   };
   line(p.t("maintenance.backend"), vm.backendStatus());
   line(p.t("maintenance.printer"), vm.printerDescription() + " · " + vm.printerStatus());
@@ -157,16 +159,21 @@ void MaintenanceScreen::draw(Frame& frame) {
     vm.saveSettings();
   }
   y += bh + gap;
-  // Audit entries of this visit (what went to the backend).
+  // The last audit entries of this visit (what went to the backend).
+  int shown = 0;
   for (const auto& entry : vm.auditLog()) {
-    if (y + p.fonts().small->FontSize > bottom - kbH * 0.6F) {
+    if (++shown > 3) {
       break;
     }
     p.text(p.fonts().small, ImVec2(x, y), ui::colour::Muted, entry);
     y += p.fonts().small->FontSize + l.px(6);
   }
-  const float kbTop = std::max(y, bottom - kbH * 0.75F);
-  keyboard(frame, vm, m_shift, ImVec2(x, kbTop), ImVec2(w, bottom - kbTop));
+  if (l.portrait) {
+    const float kbTop = std::max(y + gap, bottom - kbH);
+    keyboard(frame, vm, m_shift, ImVec2(x, kbTop), ImVec2(w, bottom - kbTop));
+  } else {
+    keyboard(frame, vm, m_shift, sideKeyboard, ImVec2(sideKeyboardSize.x, kbH));
+  }
 }
 
 }  // namespace prepaid::kiosk::screens

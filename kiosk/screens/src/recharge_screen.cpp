@@ -47,62 +47,74 @@ void drawChoose(Frame& frame, RechargeViewModel& vm) {
         p.f({"recharge.cap_info", {yuanText(meter->hoardingCapFen), yuanText(vm.maxAmountFen())}}));
     y += p.fonts().body->FontSize + gap;
   }
-  // Presets.
+  // Portrait: presets, amount pad, channel and pay stacked. Landscape: the left column holds
+  // presets, channel and pay; the amount pad fills the right column.
   const auto& presets = s.settings().presetsFen;
+  const float bottom = frame.origin.y + frame.size.y;
+  const float payH = l.target(150);
+  const float channelH = l.target(100);
+  const float colW = l.portrait ? w : w * 0.56F;
+  const std::size_t perRow = l.portrait ? presets.size() : 2;
   const float presetH = l.target(130);
-  const float presetW =
-      (w - gap * static_cast<float>(presets.size() - 1)) / static_cast<float>(presets.size());
+  const float presetW = (colW - gap * static_cast<float>(perRow - 1)) / static_cast<float>(perRow);
   for (std::size_t i = 0; i < presets.size(); ++i) {
     const bool selected = vm.customDigits().empty() && vm.amountFen() == presets[i];
+    const float px = x + static_cast<float>(i % perRow) * (presetW + gap);
+    const float py = y + static_cast<float>(i / perRow) * (presetH + gap);
     if (p.button(("preset" + std::to_string(presets[i])).c_str(),
-                 "¥ " + std::to_string(presets[i] / 100),
-                 ImVec2(x + static_cast<float>(i) * (presetW + gap), y), ImVec2(presetW, presetH),
+                 "¥ " + std::to_string(presets[i] / 100), ImVec2(px, py), ImVec2(presetW, presetH),
                  selected ? ui::Tone::Selected : ui::Tone::Secondary, true, p.fonts().large)) {
       vm.choosePreset(presets[i]);
     }
   }
-  y += presetH + gap;
-  // Custom amount: display + keypad.
-  const float payH = l.target(150);
-  const float channelH = l.target(100);
-  const float bottom = frame.origin.y + frame.size.y;
-  const float keypadH =
-      std::min(l.px(l.portrait ? 560 : 400), bottom - y - payH - channelH - 3 * gap - l.px(80));
-  const float keypadW = l.portrait ? l.px(640) : l.px(560);
-  p.text(p.fonts().body, ImVec2(x, y), ui::colour::Muted, p.t("recharge.custom"));
-  p.panel(ImVec2(x, y + p.fonts().body->FontSize + l.px(12)), ImVec2(w - keypadW - gap, l.px(120)),
+  const std::size_t presetRows = (presets.size() + perRow - 1) / perRow;
+  y += static_cast<float>(presetRows) * (presetH + gap);
+  // Custom amount: display box and keypad.
+  const float padX = l.portrait ? x + w - l.px(640) : x + colW + l.px(60);
+  const float padW = l.portrait ? l.px(640) : w - colW - l.px(60);
+  const float padTop = l.portrait ? y : frame.origin.y + p.fonts().body->FontSize + l.px(160);
+  const float padH = l.portrait
+                         ? std::min(l.px(560), bottom - y - payH - channelH - 3 * gap - l.px(40))
+                         : bottom - padTop;
+  const float boxX = l.portrait ? x : padX;
+  const float boxY = l.portrait ? y : frame.origin.y;
+  const float boxW = l.portrait ? w - padW - gap : padW;
+  p.text(p.fonts().body, ImVec2(boxX, boxY), ui::colour::Muted, p.t("recharge.custom"));
+  p.panel(ImVec2(boxX, boxY + p.fonts().body->FontSize + l.px(12)), ImVec2(boxW, l.px(120)),
           ui::colour::Surface);
-  p.text(p.fonts().huge, ImVec2(x + l.px(24), y + p.fonts().body->FontSize + l.px(28)),
+  p.text(p.fonts().huge, ImVec2(boxX + l.px(24), boxY + p.fonts().body->FontSize + l.px(28)),
          ui::colour::Text, vm.customDigits().empty() ? "—" : "¥ " + vm.customDigits());
   const Message problem = vm.validation();
   if (!problem.empty()) {
-    p.textWrapped(p.fonts().body, ImVec2(x, y + p.fonts().body->FontSize + l.px(150)),
-                  w - keypadW - gap, ui::colour::Danger, p.f(problem));
+    const float my = l.portrait ? boxY + p.fonts().body->FontSize + l.px(150) : y;
+    p.textWrapped(p.fonts().body, ImVec2(x, my), l.portrait ? boxW : colW, ui::colour::Danger,
+                  p.f(problem));
   }
-  if (auto key = p.keypad("amountpad", ImVec2(x + w - keypadW, y), ImVec2(keypadW, keypadH),
-                          "123456789 0<", 3, p.fonts().large)) {
+  if (auto key = p.keypad("amountpad", ImVec2(padX, padTop), ImVec2(padW, padH), "123456789 0<", 3,
+                          p.fonts().large)) {
     if (*key == '<') {
       vm.customBackspace();
     } else {
       vm.customKey(*key);
     }
   }
-  y += keypadH + gap;
-  // Channel and pay.
-  const float half = (w - gap) / 2;
-  if (p.button("qr", p.t("recharge.pay_qr"), ImVec2(x, y), ImVec2(half, channelH),
+  // Channel and pay at the bottom of the (left) column.
+  const float payY = bottom - payH;
+  const float channelY = payY - gap - channelH;
+  const float half = (colW - gap) / 2;
+  if (p.button("qr", p.t("recharge.pay_qr"), ImVec2(x, channelY), ImVec2(half, channelH),
                vm.channel() == PaymentChannel::Qr ? ui::Tone::Selected : ui::Tone::Secondary)) {
     vm.setChannel(PaymentChannel::Qr);
   }
-  if (p.button("code", p.t("recharge.pay_code"), ImVec2(x + half + gap, y), ImVec2(half, channelH),
+  if (p.button("code", p.t("recharge.pay_code"), ImVec2(x + half + gap, channelY),
+               ImVec2(half, channelH),
                vm.channel() == PaymentChannel::Code ? ui::Tone::Selected : ui::Tone::Secondary)) {
     vm.setChannel(PaymentChannel::Code);
   }
-  y += channelH + gap;
   const bool online = s.online();
   const std::string payLabel =
       online ? p.f({"recharge.pay", {yuanText(vm.amountFen())}}) : p.t("recharge.offline_disabled");
-  if (p.button("pay", payLabel, ImVec2(x, y), ImVec2(w, payH), ui::Tone::Primary,
+  if (p.button("pay", payLabel, ImVec2(x, payY), ImVec2(colW, payH), ui::Tone::Primary,
                online && vm.canPay(), p.fonts().large)) {
     vm.pay();
   }

@@ -31,7 +31,7 @@ void UsageScreen::draw(Frame& frame) {
   const char* periodKeys[3] = {"usage.hour", "usage.day", "usage.month"};
   const Granularity periods[3] = {Granularity::Hour, Granularity::Day, Granularity::Month};
   const float tabH = l.target(100);
-  const float tabW = (w - 5 * gap) / 5;
+  const float tabW = (w - 4 * gap) / 5;
   for (int i = 0; i < 3; ++i) {
     if (p.button(periodKeys[i], p.t(periodKeys[i]),
                  ImVec2(x + static_cast<float>(i) * (tabW + gap), y), ImVec2(tabW, tabH),

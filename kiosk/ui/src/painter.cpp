@@ -98,9 +98,26 @@ bool Painter::button(const char* id, std::string_view label, ImVec2 pos, ImVec2 
                               m_layout.px(14));
   }
   drawList()->AddRectFilled(a, b, held ? pressed : fill, m_layout.px(14));
-  const ImVec2 textSize = measure(font, label);
+  // A label that does not fit (long English words) steps down a font size rather than spill.
+  ImVec2 textSize = measure(font, label);
+  for (ImFont* smaller : {m_fonts.body, m_fonts.small}) {
+    if (textSize.x <= size.x - m_layout.px(24) || smaller->FontSize >= font->FontSize) {
+      continue;
+    }
+    font = smaller;
+    textSize = measure(font, label);
+  }
   text(font, ImVec2(a.x + (size.x - textSize.x) / 2, a.y + (size.y - textSize.y) / 2), ink, label);
   return released && enabled;
+}
+
+bool Painter::area(const char* id, ImVec2 pos, ImVec2 size) {
+  ImGui::SetCursorScreenPos(pos);
+  ImGui::PushID(id);
+  const bool released = ImGui::InvisibleButton("##a", size);
+  ImGui::PopID();
+  m_targets.push_back(Target{m_idPrefix + id, "", pos, size, true});
+  return released;
 }
 
 std::optional<char> Painter::keypad(const char* id, ImVec2 pos, ImVec2 size, std::string_view keys,

@@ -290,6 +290,7 @@ def main():
     parser.add_argument("--kiosk-key", default="demo-kiosk-key")
     args = parser.parse_args()
     STATE["kiosk_key"] = args.kiosk_key
+    ThreadingHTTPServer.allow_reuse_address = True
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     with open(args.port_file + ".tmp", "w") as out:
         out.write(str(server.server_address[1]))

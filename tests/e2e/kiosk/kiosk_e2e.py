@@ -5,9 +5,12 @@ screen decodes (zbarimg) to the order's payment URL -> the order is paid through
 simulator's control API -> success screen with the new balance -> the virtual printer's
 receipt holds the amount. Screenshots are kept in --artifacts.
 
-Backend: with --backend-cmd (the real prepaid-backend + prepaid-pay-sim wiring, when they
-exist) the test uses it; otherwise it starts tests/e2e/kiosk/fake_backend.py. It prints which
-one ran. Where to click comes from the kiosk's --ui-map (the targets it drew this frame).
+Backend: today this starts tests/e2e/kiosk/fake_backend.py (the kiosk routes of the API and
+a pay-sim-like control API) and prints so. The real prepaid-backend + prepaid-pay-sim +
+prepaid-meter-sim replace it in start_backend() once their demo site can be started from a
+test (the kiosk side needs no change: it only sees the HTTP API). Where to click comes from the
+kiosk's --ui-map (the targets it drew in its last frame), so the same script runs portrait and
+landscape.
 
 Usage: kiosk_e2e.py --kiosk BIN --artifacts DIR [--size 1080x1920] [--measure]"""
 
@@ -107,6 +110,13 @@ class Kiosk:
         subprocess.run(["xdotool", "mouseup", "1"], env=env, check=True)
         time.sleep(0.15)
 
+    def long_press(self, x, y, seconds):
+        env = dict(os.environ, DISPLAY=self.display)
+        subprocess.run(["xdotool", "mousemove", str(x), str(y), "mousedown", "1"], env=env,
+                       check=True)
+        time.sleep(seconds)  # the gesture itself is a hold of 3 s
+        subprocess.run(["xdotool", "mouseup", "1"], env=env, check=True)
+
     def screenshot(self, name):
         self.shots += 1
         path = os.path.join(self.artifacts, "%02d-%s.png" % (self.shots, name))
@@ -145,10 +155,13 @@ def start_xvfb(size):
     return proc, ":" + number.decode().strip()
 
 
-def start_fake_backend(workdir):
+def start_fake_backend(workdir, port=0):
     port_file = os.path.join(workdir, "backend.port")
+    if os.path.exists(port_file):
+        os.remove(port_file)
     proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fake_backend.py"),
-                             "--port-file", port_file, "--kiosk-key", KIOSK_KEY])
+                             "--port-file", port_file, "--kiosk-key", KIOSK_KEY,
+                             "--port", str(port)])
     port = wait_for("fake backend port", lambda: os.path.exists(port_file) and
                     open(port_file).read().strip())
     url = "http://127.0.0.1:" + port
@@ -304,6 +317,41 @@ def run(args):
         # 10 s after a finished recharge the kiosk returns to attract and forgets the tenant.
         kiosk.screen("attract", timeout=20)
         kiosk.screenshot("back-to-attract")
+        if any("101" == t for t in kiosk.ui()["texts"]):
+            raise Failure("the shop number is still on screen after the timeout")
+
+        # Maintenance: long press in the top-left corner, staff login on the keyboard.
+        kiosk.long_press(8, 8, 3.4)
+        kiosk.screen("maintenance")
+        for key in "admin":
+            kiosk.click("kbd:" + key)
+        kiosk.click("pass")
+        for key in "secret1":
+            kiosk.click("kbd:" + key)
+        kiosk.click("login")
+        kiosk.target("testprint")
+        kiosk.has_text("ok, ")  # backend link with its latency
+        kiosk.has_text("paper ok")
+        kiosk.click("testprint")
+        kiosk.has_text("凭条已打印")
+        kiosk.screenshot("maintenance")
+        audits = [a["action"] for a in http("GET", url + "/control/state")["audits"]]
+        for action in ("kiosk.maintenance.enter", "kiosk.printer.test"):
+            if action not in audits:
+                raise Failure("audit log lacks %s: %r" % (action, audits))
+        kiosk.click("logout")
+        kiosk.screen("attract")
+
+        # Offline: the backend goes away -> banner; it comes back -> banner gone by itself.
+        backend.terminate()
+        backend.wait(5)
+        kiosk.has_text("无法连接服务器", timeout=25)
+        kiosk.screenshot("offline-banner")
+        backend, url = start_fake_backend(workdir, port=int(url.rsplit(":", 1)[1]))
+        procs.append(backend)
+        wait_for("banner gone", lambda: not any("无法连接服务器" in t for t in kiosk.ui()["texts"]),
+                 timeout=15)
+        print("offline banner came and went by itself")
 
         if args.measure:
             pid = kiosk.proc.pid

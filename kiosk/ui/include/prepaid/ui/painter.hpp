@@ -67,6 +67,8 @@ class Painter {
   /// A touch button; true when released over it. Drawn darker and offset while pressed.
   bool button(const char* id, std::string_view label, ImVec2 pos, ImVec2 size,
               Tone tone = Tone::Primary, bool enabled = true, ImFont* font = nullptr);
+  /// An invisible touch area (a text field); true when released over it.
+  bool area(const char* id, ImVec2 pos, ImVec2 size);
   /// A grid of keys; returns the key released. `keys` holds one char per key: '<' is drawn as
   /// backspace, ' ' leaves a gap.
   std::optional<char> keypad(const char* id, ImVec2 pos, ImVec2 size, std::string_view keys,

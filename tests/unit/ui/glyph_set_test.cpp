@@ -1,0 +1,27 @@
+#include "prepaid/ui/glyph_set.hpp"
+
+#include <gtest/gtest.h>
+
+namespace prepaid::kiosk::ui {
+namespace {
+
+TEST(GlyphSet, StartsWithAsciiAndGrowsWithNewCharacters) {
+  GlyphSet glyphs;
+  EXPECT_TRUE(glyphs.contains(U'A'));
+  EXPECT_FALSE(glyphs.contains(U'鑫'));
+  EXPECT_TRUE(glyphs.add("鑫源商行"));  // a tenant name seen for the first time
+  EXPECT_TRUE(glyphs.contains(U'鑫'));
+  EXPECT_FALSE(glyphs.add("鑫源"));  // nothing new: no atlas rebuild
+  EXPECT_FALSE(glyphs.add("abc"));
+}
+
+TEST(GlyphSet, InvalidUtf8AndAstralCharactersAreSkipped) {
+  GlyphSet glyphs;
+  const auto before = glyphs.codePoints().size();
+  EXPECT_FALSE(glyphs.add("\xFF\xC3"));
+  EXPECT_FALSE(glyphs.add("😀"));  // beyond ImGui 1.86's 16-bit ImWchar
+  EXPECT_EQ(glyphs.codePoints().size(), before);
+}
+
+}  // namespace
+}  // namespace prepaid::kiosk::ui
