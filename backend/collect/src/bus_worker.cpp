@@ -192,7 +192,8 @@ bool BusWorker::refresh(Clock::time_point now) {
     spdlog::warn("gateway {}: refresh failed: {}", m_gateway.name, storeText(read.error()));
     return false;
   }
-  const bool first = m_nextRefresh == Clock::time_point{};
+  const bool first = !m_refreshedOnce;
+  m_refreshedOnce = true;
   ScheduleParameters parameters = m_schedule.parameters();
   parameters.interval =
       std::chrono::milliseconds(std::max<std::int64_t>(settings.collectionIntervalS, 1) * 1000);

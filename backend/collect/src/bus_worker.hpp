@@ -75,6 +75,7 @@ class BusWorker {
   Clock::time_point m_nextRefresh{};
   Clock::time_point m_claimPausedUntil{};
   bool m_loadedLeftovers = false;
+  bool m_refreshedOnce = false;  // the first refresh also takes the gateway's stored link state
 
   std::mutex m_mutex;  // guards the requests below
   std::condition_variable m_wakeup;

@@ -227,6 +227,51 @@ TEST_F(CollectionEngineTest, ReadNowAndBatchCommandsReachTheirMeters) {
             domain::RelayState::Open);
 }
 
+TEST_F(CollectionEngineTest, ReadNowOfABuildingCoversOnlyItsMeters) {
+  setInterval(*store, 3600, 2);
+  const auto gateway = addGateway(*store, "g");
+  const auto inside = addMeter(*store, gateway.id, 1);
+  const auto outside = addMeter(*store, gateway.id, 2);
+  store::BuildingId building = 0;
+  write(*store, [&](store::WriteTransaction& tx) -> std::expected<void, store::StoreError> {
+    auto added = tx.buildings().addBuilding("A");
+    if (!added) {
+      return std::unexpected(added.error());
+    }
+    building = added->id;
+    auto floor = tx.buildings().addFloor(building, "1F", 1);
+    if (!floor) {
+      return std::unexpected(floor.error());
+    }
+    store::Shop shop;
+    shop.floorId = floor->id;
+    shop.number = "A101";
+    auto addedShop = tx.buildings().addShop(shop);
+    if (!addedShop) {
+      return std::unexpected(addedShop.error());
+    }
+    auto meter = tx.meters().meter(inside.id);
+    if (!meter) {
+      return std::unexpected(meter.error());
+    }
+    meter->shopId = addedShop->id;
+    return tx.meters().update(*meter);
+  });
+  auto collection = engine();
+  ASSERT_TRUE(collection->start().has_value());
+  ASSERT_TRUE(eventually([&] { return sink.count.load() >= 2; }));
+  const auto reads = [&](const store::Meter& meter) {
+    return fleet.get<std::int64_t>(gateway.id, meter.unitAddress, [](auto& s) { return s.reads; });
+  };
+  const auto insideBefore = reads(inside);
+  const auto outsideBefore = reads(outside);
+  ASSERT_EQ(collection->readNow(ReadScope::building(building)).value_or(0), 1U);
+  EXPECT_TRUE(eventually([&] { return reads(inside) > insideBefore; }));
+  EXPECT_EQ(reads(outside), outsideBefore);
+  EXPECT_EQ(collection->readNow(ReadScope::all()).value_or(0), 1U);  // one gateway
+  EXPECT_TRUE(eventually([&] { return reads(outside) > outsideBefore; }));
+}
+
 TEST_F(CollectionEngineTest, StopJoinsAndCanBeRepeated) {
   for (int g = 0; g < 4; ++g) {
     const auto gateway = addGateway(*store, "g" + std::to_string(g));
