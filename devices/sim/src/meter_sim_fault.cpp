@@ -116,10 +116,13 @@ std::string toString(const Fault& fault) {
   }
   if (fault.kind == FaultKind::LateReply || fault.kind == FaultKind::Exception ||
       fault.kind == FaultKind::Garbage) {
-    text += ":" + std::to_string(fault.arg);
+    // Two appends, not ":" + to_string: GCC 12 at -O2/-O3 warns -Wrestrict on the temporary.
+    text += ':';
+    text += std::to_string(fault.arg);
   }
   if (fault.count > 0 && fault.kind != FaultKind::None) {
-    text += "*" + std::to_string(fault.count);
+    text += '*';
+    text += std::to_string(fault.count);
   }
   return text;
 }
