@@ -160,7 +160,7 @@ class LibmodbusTransport final : public ModbusTransport {
       return std::unexpected(failed(errno, request.unit));
     }
     std::uint8_t reply[MODBUS_TCP_MAX_ADU_LENGTH];
-    const int n = modbus_receive_confirmation(m_ctx, reply);
+    const int n = receiveSkippingStale(reply);
     if (n < 0) {
       return std::unexpected(failed(errno, request.unit));
     }
@@ -170,6 +170,40 @@ class LibmodbusTransport final : public ModbusTransport {
       waitOutTheLine();
     }
     return checked;
+  }
+
+  // A reply to one of our last few transactions that comes after we gave up on it (and after
+  // the line was drained) is not an answer to this request: skip it and keep waiting for ours
+  // within the same response timeout, rather than failing this read too. Anything else is
+  // returned for checkTcpReply to judge. Returns the length, or -1 with errno set.
+  int receiveSkippingStale(std::uint8_t* reply) {
+    constexpr std::uint16_t StaleWindow = 16;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timing().responseTimeoutMs);
+    int n = modbus_receive_confirmation(m_ctx, reply);
+    bool shortened = false;
+    while (n >= static_cast<int>(MbapHeaderBytes)) {
+      const auto tid = static_cast<std::uint16_t>((reply[0] << 8) | reply[1]);
+      const auto age = static_cast<std::uint16_t>(m_transactionId - tid);
+      if (age == 0 || age > StaleWindow || reply[2] != 0 || reply[3] != 0) {
+        break;
+      }
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        errno = ETIMEDOUT;
+        n = -1;
+        break;
+      }
+      setTimeout(m_ctx, modbus_set_response_timeout, static_cast<int>(left));
+      shortened = true;
+      n = modbus_receive_confirmation(m_ctx, reply);
+    }
+    if (shortened) {
+      const int saved = errno;
+      setTimeout(m_ctx, modbus_set_response_timeout, timing().responseTimeoutMs);
+      errno = saved;
+    }
+    return n;
   }
 
   std::expected<std::vector<std::uint16_t>, DeviceError> checkTcpReply(
@@ -186,8 +220,8 @@ class LibmodbusTransport final : public ModbusTransport {
     if (field(0) != m_transactionId) {
       return std::unexpected(makeError(DeviceErrorKind::MalformedReply,
                                        where + "reply to transaction " + std::to_string(field(0)) +
-                                           ", sent transaction " + std::to_string(m_transactionId) +
-                                           " (a late reply to an earlier request?)"));
+                                           ", sent transaction " +
+                                           std::to_string(m_transactionId)));
     }
     if (field(2) != 0) {
       return std::unexpected(makeError(DeviceErrorKind::MalformedReply,

@@ -172,6 +172,18 @@ TEST_F(LibmodbusTcpTest, LateReplyIsNotTheNextAnswer) {
   expectNextReadIsRight(*bus);
 }
 
+// The late reply comes after the line was drained, while the next request waits for its answer:
+// its transaction id shows it is stale, so it is skipped and the next read still succeeds.
+TEST_F(LibmodbusTcpTest, StaleReplyAfterTheDrainIsSkipped) {
+  auto bus = openModbusTransport("tcp://127.0.0.1:" + std::to_string(peer.port()) +
+                                 "?timeout_ms=200&quiet_ms=50&retries=0");
+  ASSERT_TRUE(bus.has_value());
+  peer.script({{PeerAction::Late, 300}});  // drained until ~250 ms, the reply comes at ~300 ms
+  EXPECT_EQ((*bus)->readRegisters(5, 0x03, 0, 2).error().kind, DeviceErrorKind::Timeout);
+  expectNextReadIsRight(**bus);
+  EXPECT_EQ(peer.requestsSeen(), 2);
+}
+
 TEST_F(LibmodbusTcpTest, ClosedConnectionIsIoThenReconnects) {
   auto bus = open();
   peer.script({{PeerAction::CloseConnection}});
