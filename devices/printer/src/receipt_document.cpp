@@ -31,7 +31,13 @@ std::string formatYuan(std::int64_t fen) {
   const std::uint64_t magnitude =
       negative ? static_cast<std::uint64_t>(-(fen + 1)) + 1U : static_cast<std::uint64_t>(fen);
   const std::uint64_t cents = magnitude % 100U;
-  std::string out = (negative ? "-" : "") + std::to_string(magnitude / 100U) + ".";
+  // Appended piece by piece: `"-" + std::string` trips GCC 12's -Wrestrict false positive.
+  std::string out;
+  if (negative) {
+    out.push_back('-');
+  }
+  out += std::to_string(magnitude / 100U);
+  out.push_back('.');
   out += static_cast<char>('0' + cents / 10U);
   out += static_cast<char>('0' + cents % 10U);
   return out;

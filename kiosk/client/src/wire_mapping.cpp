@@ -58,7 +58,9 @@ std::expected<Order, ClientError> parseOrder(std::string_view body) {
     order.state = *state;
     order.qrCode = json.value("qr_code", json.value("code_url", std::string()));
     order.expiresAt = optionalField<std::string>(json, "expires_at");
+    order.expiresInS = json.value("expires_in_s", std::int64_t{0});
     order.ledgerEntryId = optionalField<std::int64_t>(json, "ledger_entry_id");
+    order.receipt = optionalField<api::Receipt>(json, "receipt");
     order.balanceAfterFen = optionalField<std::int64_t>(json, "balance_after_fen");
     order.needsStaff = json.value("attention", std::string("none")) == "needs_staff";
     order.lastError = json.value("last_error", std::string());

@@ -39,7 +39,7 @@ void HistoryScreen::draw(Frame& frame) {
            ui::colour::Text, "¥ " + row.amountYuan);
     const float bw = l.target(240);
     if (row.kindKey == "history.kind.recharge" &&
-        p.button(("reprint" + std::to_string(row.entryId)).c_str(), p.t("history.reprint"),
+        p.button(joinId("reprint", row.entryId).c_str(), p.t("history.reprint"),
                  ImVec2(x + w - bw - l.px(16), y + l.px(12)), ImVec2(bw, rowH - l.px(40)),
                  ui::Tone::Secondary, !vm.printing())) {
       vm.reprint(row.entryId);

@@ -23,7 +23,7 @@ void drawChoose(Frame& frame, RechargeViewModel& vm) {
     float mx = x;
     for (const auto& meter : account.meters) {
       const float bw = p.measure(p.fonts().body, meter.serial).x + l.px(60);
-      if (p.button(("meter" + std::to_string(meter.meterId)).c_str(), meter.serial, ImVec2(mx, y),
+      if (p.button(joinId("meter", meter.meterId).c_str(), meter.serial, ImVec2(mx, y),
                    ImVec2(bw, l.target(96)),
                    vm.meterId() == meter.meterId ? ui::Tone::Selected : ui::Tone::Secondary)) {
         vm.selectMeter(meter.meterId);
@@ -61,8 +61,8 @@ void drawChoose(Frame& frame, RechargeViewModel& vm) {
     const bool selected = vm.customDigits().empty() && vm.amountFen() == presets[i];
     const float px = x + static_cast<float>(i % perRow) * (presetW + gap);
     const float py = y + static_cast<float>(i / perRow) * (presetH + gap);
-    if (p.button(("preset" + std::to_string(presets[i])).c_str(),
-                 "¥ " + std::to_string(presets[i] / 100), ImVec2(px, py), ImVec2(presetW, presetH),
+    if (p.button(joinId("preset", presets[i]).c_str(), joinId("¥ ", presets[i] / 100),
+                 ImVec2(px, py), ImVec2(presetW, presetH),
                  selected ? ui::Tone::Selected : ui::Tone::Secondary, true, p.fonts().large)) {
       vm.choosePreset(presets[i]);
     }

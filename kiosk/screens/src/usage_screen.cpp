@@ -18,7 +18,7 @@ void UsageScreen::draw(Frame& frame) {
     float mx = x + p.measure(p.fonts().large, p.t("usage.title")).x + l.px(40);
     for (const auto& meter : meters) {
       const float bw = p.measure(p.fonts().body, meter.serial).x + l.px(48);
-      if (p.button(("m" + std::to_string(meter.meterId)).c_str(), meter.serial, ImVec2(mx, y),
+      if (p.button(joinId("m", meter.meterId).c_str(), meter.serial, ImVec2(mx, y),
                    ImVec2(bw, l.target(80)),
                    meter.meterId == vm.meterId() ? ui::Tone::Selected : ui::Tone::Secondary)) {
         vm.open(meter.meterId);

@@ -204,7 +204,13 @@ void RechargeViewModel::createOrder() {
         return;
       }
       const auto now = m_context.now();
-      m_deadline = now + m_context.settings.paymentTimeout;
+      // The kiosk's countdown, never longer than the provider-side expiry the backend reports.
+      auto timeout =
+          std::chrono::duration_cast<std::chrono::seconds>(m_context.settings.paymentTimeout);
+      if (result->expiresInS > 0) {
+        timeout = std::min(timeout, std::chrono::seconds(result->expiresInS));
+      }
+      m_deadline = now + timeout;
       m_nextPoll = now + PollInterval;
       m_step = Step::Waiting;
       applyOrder(*result);
@@ -275,9 +281,18 @@ void RechargeViewModel::finishWithReceipt(devices::ReceiptVariant variant) {
   data.variant = variant;
   if (variant == devices::ReceiptVariant::Credited) {
     data.balanceAfterFen = m_order->balanceAfterFen;
+    if (m_order->receipt) {
+      // The backend sent the receipt with the credited order: print exactly that.
+      data = receiptData(*m_order->receipt, devices::ReceiptCopy::Original);
+      data.orderNumber = m_order->orderNo;
+      if (data.siteName.empty()) {
+        data.siteName = m_context.settings.siteName;
+      }
+    }
   }
   const bool fetchDetails = variant == devices::ReceiptVariant::Credited &&
-                            m_order->ledgerEntryId.has_value() && m_context.tenant.personal();
+                            !m_order->receipt.has_value() && m_order->ledgerEntryId.has_value() &&
+                            m_context.tenant.personal();
   const auto accountId = m_context.tenant.account.accountId;
   const auto token = m_context.tenant.account.tenantToken;
   const auto entryId = m_order->ledgerEntryId.value_or(0);

@@ -184,13 +184,13 @@ def rss_mb(pid):
     return 0.0
 
 
-def frame_times(stats_path, screen):
+def frame_times(stats_path, screen, column=2):
     times = []
     with open(stats_path) as f:
         for line in f:
             parts = line.split()
             if parts[0] == "frame_ms" and parts[1] == screen:
-                times.append(float(parts[2]))
+                times.append(float(parts[column]))
     return times
 
 
@@ -272,6 +272,8 @@ def run(args):
             report["chart_frames"] = len(times)
             report["chart_frame_p50_ms"] = percentile(times, 50)
             report["chart_frame_p99_ms"] = percentile(times, 99)
+            build = frame_times(kiosk.stats_path, "usage", column=3)
+            report["chart_frame_build_p99_ms"] = percentile(build, 99)
         kiosk.click("back")
 
         # Recharge 100 yuan by QR.
@@ -362,6 +364,8 @@ def run(args):
             c1 = cpu_seconds(pid)
             report["idle_cpu_percent"] = 100.0 * (c1 - c0) / (time.monotonic() - t0)
             report["rss_mb"] = rss_mb(pid)
+            with open("/proc/%d/smaps_rollup" % pid) as f:
+                report["smaps_rollup"] = f.read()
         if kiosk.proc.poll() is not None:
             raise Failure("the kiosk exited with %s" % kiosk.proc.returncode)
         print(json.dumps(report, indent=1))

@@ -29,6 +29,25 @@ TEST(WireMapping, OrderAcceptsCodeUrlAndNumericId) {
   EXPECT_TRUE(order->needsStaff);
 }
 
+TEST(WireMapping, CreditedOrderCarriesItsReceiptAndCountdown) {
+  auto order = parseOrder(R"({"order_no":"O2","meter_id":3,"amount_fen":10000,"state":"credited",
+    "stage":"credited","credit_pending":false,"qr_code":"","expires_in_s":0,
+    "ledger_entry_id":12,"balance_after_fen":15000,"attention":"none",
+    "receipt":{"receipt_number":"R12","entry_id":12,"site_name":"示范广场","shop_number":"101",
+      "meter_serial":"S3","meter_id":3,"kind":"recharge","amount_fen":10000,
+      "balance_after_fen":15000,"purchase_count":4,"operator":"","payment_method":"wechat",
+      "created_at":"2024-05-01T08:30:00+08:00"}})");
+  ASSERT_TRUE(order) << order.error().message;
+  ASSERT_TRUE(order->receipt);
+  EXPECT_EQ(order->receipt->purchaseCount, 4);
+  EXPECT_EQ(order->receipt->balanceAfterFen, 15000);
+  auto pending = parseOrder(
+      R"({"order_no":"O3","meter_id":3,"amount_fen":1,"state":"pending","expires_in_s":290})");
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->expiresInS, 290);
+  EXPECT_FALSE(pending->receipt);
+}
+
 TEST(WireMapping, BadAnswersAreProtocolErrorsNotExceptions) {
   for (auto body : {"", "[]", "{", R"({"order_no":"O1"})",
                     R"({"order_no":"O1","meter_id":1,"amount_fen":1,"state":"weird"})",

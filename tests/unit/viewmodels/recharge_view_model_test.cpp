@@ -84,6 +84,39 @@ TEST(RechargeViewModel, QrPaymentRunsToDoneAndPrintsTheReceipt) {
   EXPECT_EQ(h.vm().receiptMessage().key, "print.done");
 }
 
+TEST(RechargeViewModel, ReceiptSentWithTheOrderIsPrintedAsIs) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  auto credited = testing::order(OrderState::Credited);
+  api::Receipt receipt;
+  receipt.siteName = "示范广场";
+  receipt.shopNumber = "A101";
+  receipt.meterSerial = "MTR11";
+  receipt.amountFen = 10000;
+  receipt.balanceAfterFen = 15000;
+  receipt.purchaseCount = 9;
+  receipt.paymentMethod = "wechat";
+  receipt.createdAt = "2024-05-01T08:30:00+08:00";
+  credited.receipt = receipt;
+  h.api.orderScript = {credited};
+  h.advance(2s);
+  ASSERT_EQ(h.vm().step(), Step::Done);
+  EXPECT_TRUE(h.api.receiptCalls.empty());  // nothing to fetch
+  ASSERT_EQ(h.printer.printed.size(), 1U);
+  EXPECT_TRUE(testing::docContains(h.printer.printed[0], "9"));
+  EXPECT_TRUE(testing::docContains(h.printer.printed[0], "O1"));
+  EXPECT_TRUE(testing::docContains(h.printer.printed[0], "2024-05-01 08:30:00"));
+}
+
+TEST(RechargeViewModel, CountdownNeverOutlastsTheProviderExpiry) {
+  RechargeHarness h;
+  auto pending = testing::order(OrderState::Pending);
+  pending.expiresInS = 90;
+  h.api.createResult = pending;
+  h.payPreset(10000);
+  EXPECT_EQ(h.vm().secondsLeft(h.clock), 90);
+}
+
 TEST(RechargeViewModel, PaidButMeterSilentBecomesCreditPendingWithAPendingReceipt) {
   RechargeHarness h;
   h.payPreset(10000);

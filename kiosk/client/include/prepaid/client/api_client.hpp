@@ -90,7 +90,9 @@ struct Order {
   OrderState state = OrderState::Created;
   std::string qrCode;  // the provider's code_url / qr_code: what the kiosk draws
   std::optional<std::string> expiresAt;
+  std::int64_t expiresInS = 0;                // the backend's countdown while awaiting payment
   std::optional<std::int64_t> ledgerEntryId;  // once credited: the receipt's entry
+  std::optional<api::Receipt> receipt;        // once credited: what to print
   std::optional<std::int64_t> balanceAfterFen;
   bool needsStaff = false;  // paid but not creditable for long (attention)
   std::string lastError;    // provider's reason for a failure (English)

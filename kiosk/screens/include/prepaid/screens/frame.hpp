@@ -25,6 +25,13 @@ struct Frame {
   bool animating = false;
 };
 
+/// "prefix" + number, built by appending (GCC 12 warns falsely on `"literal" + std::string`).
+[[nodiscard]] inline std::string joinId(std::string_view prefix, std::int64_t number) {
+  std::string id(prefix);
+  id += std::to_string(number);
+  return id;
+}
+
 /// Header (site, clock, home/back, language), offline banner, idle hint. Sets frame.origin and
 /// frame.size to the area left for the screen.
 void drawChrome(Frame& frame);
