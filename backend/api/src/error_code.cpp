@@ -13,7 +13,7 @@ struct CodeInfo {
   int status;
 };
 
-constexpr std::array<CodeInfo, 32> Codes = {{
+constexpr std::array<CodeInfo, 39> Codes = {{
     {ErrorCode::InvalidJson, "invalid_json", 400},
     {ErrorCode::InvalidField, "invalid_field", 400},
     {ErrorCode::MissingField, "missing_field", 400},
@@ -41,10 +41,17 @@ constexpr std::array<CodeInfo, 32> Codes = {{
     {ErrorCode::RefundAboveBalance, "refund_above_balance", 409},
     {ErrorCode::NotSupported, "not_supported", 409},
     {ErrorCode::AlreadyCorrected, "already_corrected", 409},
+    {ErrorCode::InvalidAmount, "invalid_amount", 400},
+    {ErrorCode::InvalidPaymentCode, "invalid_payment_code", 400},
+    {ErrorCode::UnknownOrder, "unknown_order", 404},
+    {ErrorCode::ProviderRefused, "provider_refused", 409},
+    {ErrorCode::NotRefundable, "not_refundable", 409},
     {ErrorCode::PayloadTooLarge, "payload_too_large", 413},
     {ErrorCode::UnsupportedMediaType, "unsupported_media_type", 415},
     {ErrorCode::Busy, "busy", 503},
     {ErrorCode::Unavailable, "unavailable", 503},
+    {ErrorCode::PaymentsUnavailable, "payments_unavailable", 503},
+    {ErrorCode::ProviderUnavailable, "provider_unavailable", 503},
     {ErrorCode::Internal, "internal", 500},
 }};
 

@@ -280,7 +280,10 @@ std::expected<api::Receipt, ApiError> receiptOf(const store::ReadTransaction& tx
       receipt.balanceAfterFen += item.amountFen;
     }
   }
-  if (entry->source == "pay" || entry->source.starts_with("kiosk")) {
+  if (entry->source.starts_with("pay:")) {
+    // A kiosk payment order (payments: source "pay:<provider>"): no operator.
+    receipt.paymentMethod = entry->source.substr(4);
+  } else if (entry->source == "pay" || entry->source.starts_with("kiosk")) {
     receipt.paymentMethod = "online";
   } else {
     receipt.operatorName = entry->source;

@@ -232,6 +232,7 @@ ServerCore::ServerCore(HttpServices services, HttpOptions options)
   registerAccountRoutes(*this);
   registerSalesRoutes(*this);
   registerOperationRoutes(*this);
+  registerOrderRoutes(*this);
 }
 
 ServerCore::~ServerCore() {
@@ -570,6 +571,12 @@ Result ServerCore::runRoute(const RouteSpec& route, Request& request) {
       return std::unexpected(parsed.error());
     }
     request.body = std::move(*parsed);
+  } else if (route.body == BodyKind::Raw) {
+    if (request.raw.body.size() > m_options.maxJsonBodyBytes) {
+      return std::unexpected(apiError(
+          ErrorCode::PayloadTooLarge,
+          "bodies are limited to " + std::to_string(m_options.maxJsonBodyBytes) + " bytes"));
+    }
   } else if (route.body == BodyKind::Csv) {
     if (request.raw.body.size() > m_options.maxImportBodyBytes) {
       return std::unexpected(apiError(

@@ -50,6 +50,8 @@ enum class BodyKind {
   None,
   JsonObject,
   Csv,
+  Raw,  // passed to the handler as received (provider notifications: JSON or form, verified
+        // by signature over the exact bytes); limited like JSON bodies
 };
 
 enum class Idempotency {
@@ -120,6 +122,10 @@ struct RouteSpec {
   }
   RouteSpec&& csvBody() && {
     body = BodyKind::Csv;
+    return std::move(*this);
+  }
+  RouteSpec&& rawBody() && {
+    body = BodyKind::Raw;
     return std::move(*this);
   }
   RouteSpec&& idempotent() && {
@@ -224,6 +230,7 @@ void registerSiteRoutes(ServerCore& core);
 void registerAccountRoutes(ServerCore& core);
 void registerSalesRoutes(ServerCore& core);
 void registerOperationRoutes(ServerCore& core);
+void registerOrderRoutes(ServerCore& core);
 
 /// Path parameter as a positive id; InvalidParameter otherwise.
 [[nodiscard]] std::expected<std::int64_t, ApiError> pathId(const Request& request,

@@ -55,10 +55,14 @@ std::string ServerCore::openApiJson() const {
     }
     Json parameters = Json::array();
     for (const auto& name : route.paramNames) {
-      parameters.push_back({{"name", name},
-                            {"in", "path"},
-                            {"required", true},
-                            {"schema", {{"type", "integer"}, {"minimum", 1}}}});
+      // Ids are positive integers; other path parameters (order numbers) are strings.
+      const bool id = name.ends_with("_id");
+      parameters.push_back(
+          {{"name", name},
+           {"in", "path"},
+           {"required", true},
+           {"schema", id ? Json{{"type", "integer"}, {"minimum", 1}}
+                         : Json{{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{1,64}$"}}}});
     }
     if (route.idempotency == Idempotency::Required) {
       parameters.push_back({{"name", "Idempotency-Key"},
@@ -94,6 +98,13 @@ std::string ServerCore::openApiJson() const {
     } else if (route.body == BodyKind::Csv) {
       operation["requestBody"] = {{"required", true},
                                   {"content", {{"text/csv", {{"schema", {{"type", "string"}}}}}}}};
+    } else if (route.body == BodyKind::Raw) {
+      // Provider notifications: the provider's own format (JSON or form), verified by signature.
+      operation["requestBody"] = {
+          {"required", true},
+          {"content",
+           {{"application/json", {{"schema", {{"type", "object"}}}}},
+            {"application/x-www-form-urlencoded", {{"schema", {{"type", "object"}}}}}}}};
     }
     operation["responses"] = {
         {"200", {{"description", "success"}}},

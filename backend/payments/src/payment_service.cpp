@@ -156,11 +156,14 @@ std::expected<void, PaymentError> PaymentService::save(PaymentOrder& order, Stat
     }
     return std::unexpected(fromStore(written.error()));
   }
+  order = stored;
   if (from != order.state) {
     log("payment order " + order.orderNo + ": " + std::string(store::toString(from)) + " -> " +
         std::string(store::toString(order.state)));
+    if (m_options.onTransition) {
+      m_options.onTransition(order, from);
+    }
   }
-  order = stored;
   return {};
 }
 
@@ -274,11 +277,22 @@ std::expected<PaymentOrder, PaymentError> PaymentService::createOrder(
   if (!written) {
     return std::unexpected(fromStore(written.error()));
   }
-  if (replayed || request.channel == store::PaymentChannel::Code) {
+  if (request.channel == store::PaymentChannel::Code) {
     return order;
   }
-
   std::lock_guard lock(lockFor(order.id));
+  if (replayed) {
+    // A retry of a request whose provider call had no answer: ask the provider again (both
+    // accept the same out_trade_no with the same content), else return the order as it is.
+    auto current = load(order.id);
+    if (!current) {
+      return current;
+    }
+    order = *current;
+    if (order.state != State::Created || !order.qrCode.empty()) {
+      return order;
+    }
+  }
   PaymentProvider* qrProvider = provider(order.provider);
   QrOrder qr;
   qr.outTradeNo = order.orderNo;
@@ -322,6 +336,26 @@ std::expected<PaymentOrder, PaymentError> PaymentService::order(PaymentOrderId i
     return load(id);
   }
   return current;
+}
+
+std::expected<PaymentOrder, PaymentError> PaymentService::orderByNo(const std::string& orderNo) {
+  std::optional<PaymentOrder> found;
+  auto read =
+      m_store.read([&](const store::ReadTransaction& tx) -> std::expected<void, store::StoreError> {
+        auto byNo = tx.orders().orderByNo(orderNo);
+        if (!byNo) {
+          return std::unexpected(byNo.error());
+        }
+        found = *byNo;
+        return {};
+      });
+  if (!read) {
+    return std::unexpected(fromStore(read.error()));
+  }
+  if (!found) {
+    return paymentError(PaymentErrorCode::UnknownOrder, "no payment order " + orderNo);
+  }
+  return order(found->id);
 }
 
 std::expected<PaymentOrder, PaymentError> PaymentService::submitCode(PaymentOrderId id,
@@ -876,6 +910,11 @@ PaymentService::Outcome PaymentService::stepPaid(PaymentOrder& order) {
     order.commandId = receipt->rechargeCommandId;
     order.state = State::Crediting;
     order.nextCheckAt = now;
+    if (m_options.commandsQueued && receipt->replay == billing::Replay::New) {
+      // The command is committed (sell's transaction): wake the bus worker now rather than at
+      // its next command check.
+      m_options.commandsQueued();
+    }
   } else {
     order.state = State::Credited;  // server-side: the balance is the backend's own
     order.creditedAt = now;

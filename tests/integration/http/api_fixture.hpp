@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,10 @@
 #include "prepaid/http/collect_command_dispatcher.hpp"
 #include "prepaid/http/command_dispatcher.hpp"
 #include "prepaid/http/http_server.hpp"
+
+namespace prepaid::backend::payments {
+class PaymentService;
+}
 
 namespace prepaid::backend::http::testing {
 
@@ -51,7 +56,10 @@ class ApiFixture : public ::testing::Test {
     m_billing = std::make_unique<billing::BillingService>(*m_store, clock);
     m_commandService = std::make_unique<collect::CommandService>(*m_store, clock);
     m_dispatcher = std::make_unique<CollectCommandDispatcher>(*m_commandService);
+    m_clock = clock;
+    beforeServer();
     HttpServices services{*m_store, m_billing.get(), m_dispatcher.get(), {}, clock};
+    services.payments = m_payments;
     HttpOptions options;
     options.threads = 8;
     options.passwordIterations = 1000;  // the 600,000 default is checked in the unit tests
@@ -73,12 +81,20 @@ class ApiFixture : public ::testing::Test {
     ASSERT_FALSE(m_admin.empty());
   }
 
+  /// Called after the store and billing exist, before the server starts (payments tests create
+  /// their PaymentService here and set m_payments).
+  virtual void beforeServer() {}
+  /// Called after the server stopped, before billing and the store go (payments tests stop their
+  /// service and simulator here).
+  virtual void afterServer() {}
+
   void TearDown() override {
     m_client.reset();
     if (m_server) {
       m_server->stop();
     }
     m_server.reset();
+    afterServer();
     m_billing.reset();
     m_store.reset();
     std::error_code ec;
@@ -209,6 +225,8 @@ class ApiFixture : public ::testing::Test {
   std::unique_ptr<HttpServer> m_server;
   std::unique_ptr<httplib::Client> m_client;
   std::atomic<std::int64_t> m_clockOffsetS{0};
+  std::function<domain::Instant()> m_clock;
+  payments::PaymentService* m_payments = nullptr;  // HttpServices::payments (null: 503)
   int m_port = 0;
   std::string m_kioskKey;
   std::string m_admin;

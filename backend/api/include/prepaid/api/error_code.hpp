@@ -41,10 +41,17 @@ enum class ErrorCode {
   RefundAboveBalance,     // 409: refund larger than the balance
   NotSupported,           // 409: not possible for this meter (e.g. refund on a meter-side meter)
   AlreadyCorrected,       // 409: the entry was corrected before
+  InvalidAmount,          // 400: order amount below the site's minimum or above its maximum
+  InvalidPaymentCode,     // 400: the scanned code is no WeChat/Alipay payment code
+  UnknownOrder,           // 404: no payment order with that number (for this kiosk)
+  ProviderRefused,        // 409: the payment provider refused (bad code, payment error, …)
+  NotRefundable,          // 409: the order's money reached a meter-side meter; no refund here
   PayloadTooLarge,        // 413: body above the limit
   UnsupportedMediaType,   // 415: a JSON route got another content type
   Busy,                   // 503: the database is busy; retry
   Unavailable,            // 503: a service is not running (e.g. no collector)
+  PaymentsUnavailable,    // 503: payments are not running at this site
+  ProviderUnavailable,    // 503: the payment provider is not configured or did not answer
   Internal,               // 500: anything else; details only in the server log
 };
 

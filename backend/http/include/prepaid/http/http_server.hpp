@@ -5,7 +5,7 @@
 //   prepaid::backend::http::HttpServices services{.store = *store, .billing = &billing,
 //                                                .commands = &commandService,
 //                                                .metrics = {&collectionMetrics},
-//                                                .clock = clock};
+//                                                .clock = clock, .payments = &payments};
 //   prepaid::backend::http::HttpServer server(services, {.threads = HttpOptions::threadsFor(
 //                                                             kiosks, consoles)});
 //   auto port = server.start("0.0.0.0", 8443, TlsOptions{"site.crt", "site.key"});
@@ -36,6 +36,9 @@
 namespace prepaid::backend::billing {
 class BillingService;
 }
+namespace prepaid::backend::payments {
+class PaymentService;
+}
 
 namespace prepaid::backend::http {
 
@@ -52,6 +55,9 @@ struct HttpServices {
   CommandDispatcher* commands = nullptr;        // batch commands (collection's CommandService)
   std::vector<const MetricsProvider*> metrics;  // extra /metrics samples
   Clock clock;                                  // defaults to the system clock when empty
+  /// Payment orders (kiosk orders, staff search/refund, provider notifications). Null: those
+  /// routes answer 503 `payments_unavailable`.
+  payments::PaymentService* payments = nullptr;
 };
 
 struct HttpOptions {

@@ -69,6 +69,14 @@ struct PaymentOptions {
   std::int64_t workerBatch = 64;           // orders per background pass
   std::string description = "Prepaid electricity";  // shown to the customer by the provider
   std::function<void(const std::string&)> log;      // one line per event; silent when empty
+  /// Called (on the crediting thread) right after a paid order queued its Recharge command, so
+  /// an in-process collection engine can claim it at once (CollectionEngine::commandsQueued)
+  /// instead of at its next command check. May be empty.
+  std::function<void()> commandsQueued;
+  /// Called after every persisted state change (order as stored, previous state), on the thread
+  /// that made it, with the order's lock held: must be quick and must not call the service.
+  /// For metrics and latency measurements. May be empty.
+  std::function<void(const store::PaymentOrder&, store::PaymentOrderState)> onTransition;
 };
 
 struct CreateOrderRequest {
@@ -108,6 +116,8 @@ class PaymentService {
   /// Registers the provider for its kind (before start(); not thread-safe with calls).
   void addProvider(std::unique_ptr<PaymentProvider> provider);
   [[nodiscard]] bool hasProvider(ProviderKind kind) const;
+  /// The options the service runs with (limits for the kiosk, lifetimes).
+  [[nodiscard]] const PaymentOptions& options() const { return m_options; }
 
   // [SECTION] kiosk
 
@@ -115,12 +125,16 @@ class PaymentService {
   /// and the hoarding cap. Qr: the provider order is created now and the QR text returned in
   /// the order (state pending); when the provider cannot be reached the order stays created and
   /// is settled by the worker. Code: the order waits (created) for submitCode. A replayed key
-  /// returns the first order; the same key with another meter/amount is IdempotencyConflict.
+  /// returns the first order (a QR order still without its QR asks the provider again, with the
+  /// same out_trade_no); the same key with another meter/amount is IdempotencyConflict.
   [[nodiscard]] std::expected<store::PaymentOrder, PaymentError> createOrder(
       const CreateOrderRequest& request);
   /// The order; when it waits for the provider and a check is due, queries the provider first
   /// (the kiosk's polling drives settlement even when notifications never arrive).
   [[nodiscard]] std::expected<store::PaymentOrder, PaymentError> order(store::PaymentOrderId id);
+  /// The same by order number (out_trade_no); UnknownOrder when there is none.
+  [[nodiscard]] std::expected<store::PaymentOrder, PaymentError> orderByNo(
+      const std::string& orderNo);
   /// Submits a scanned payment code to a created code-channel order. Returns the order after the
   /// provider's first answer (paid, pending while the customer confirms, or failed).
   [[nodiscard]] std::expected<store::PaymentOrder, PaymentError> submitCode(
