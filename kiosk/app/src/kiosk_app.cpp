@@ -256,7 +256,7 @@ int runKiosk(const AppOptions& options, Clock::time_point started) {
 
   ui::FontSet fonts(options.fontPath);
   fonts.requireAll(catalog->allTexts());
-  fonts.require(session.settings().siteName);
+  fonts.require(session.settings().siteName);  // body size; the header's large size on demand
   screens::ScreenRouter router;
   std::ofstream stats;
   if (!options.frameStatsPath.empty()) {
@@ -396,6 +396,9 @@ int runKiosk(const AppOptions& options, Clock::time_point started) {
       if (fonts.dirty() || std::abs(fonts.scale() - layout.scale) > 0.001F) {
         if (auto built = fonts.build(layout.scale); !built) {
           log(built.error());
+        } else if (!firstFrame) {
+          log("font atlas rebuilt: " + std::to_string(fonts.glyphCount()) + " glyphs, " +
+              std::to_string(fonts.atlasPixels() / 1000) + " kpx");
         }
         ImGui_ImplOpenGL3_DestroyFontsTexture();
         ImGui_ImplOpenGL3_CreateFontsTexture();
@@ -457,7 +460,7 @@ int runKiosk(const AppOptions& options, Clock::time_point started) {
       const double coldMs = std::chrono::duration<double, std::milli>(renderEnd - started).count();
       log("first frame after " + std::to_string(static_cast<int>(coldMs)) + " ms (" +
           std::to_string(w) + "x" + std::to_string(h) + ", " + std::to_string(fonts.glyphCount()) +
-          " glyphs)");
+          " glyphs, atlas " + std::to_string(fonts.atlasPixels() / 1000) + " kpx)");
       if (stats) {
         stats << "first_frame_ms " << coldMs << "\n";
       }

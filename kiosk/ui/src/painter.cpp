@@ -20,12 +20,12 @@ ImDrawList* Painter::drawList() const {
 }
 
 ImVec2 Painter::measure(ImFont* font, std::string_view text) {
-  m_fonts.require(text);
+  m_fonts.require(text, font);
   return font->CalcTextSizeA(font->FontSize, 1e9F, 0.0F, text.data(), text.data() + text.size());
 }
 
 void Painter::text(ImFont* font, ImVec2 pos, ImU32 colour, std::string_view text) {
-  m_fonts.require(text);
+  m_fonts.require(text, font);
   m_texts.emplace_back(text);
   drawList()->AddText(font, font->FontSize, pos, colour, text.data(), text.data() + text.size());
 }
@@ -38,7 +38,7 @@ void Painter::textCentred(ImFont* font, float x, float width, float y, ImU32 col
 
 float Painter::textWrapped(ImFont* font, ImVec2 pos, float width, ImU32 colour,
                            std::string_view text) {
-  m_fonts.require(text);
+  m_fonts.require(text, font);
   const ImVec2 size =
       font->CalcTextSizeA(font->FontSize, 1e9F, width, text.data(), text.data() + text.size());
   drawList()->AddText(font, font->FontSize, pos, colour, text.data(), text.data() + text.size(),

@@ -4,6 +4,7 @@
 // sizes, holding exactly the glyphs of GlyphSet. require() grows the set; when it reports new
 // characters the frame loop rebuilds the atlas (and the GL texture) before presenting.
 
+#include <array>
 #include <expected>
 #include <filesystem>
 #include <string>
@@ -22,8 +23,11 @@ class FontSet {
  public:
   explicit FontSet(std::filesystem::path fontFile);
 
-  /// Makes sure the glyphs of `text` will be in the atlas; true when a rebuild is needed.
-  bool require(std::string_view text);
+  /// Makes sure the glyphs of `text` will be in the atlas for `font` (one of the four below;
+  /// nullptr: the body size); true when a rebuild is needed. Each size holds only what was drawn
+  /// in it, so the big sizes stay small (memory: the atlas is the largest texture).
+  bool require(std::string_view text, const ImFont* font = nullptr);
+  /// Pre-fills the small and body sizes (every UI string is likely drawn in them).
   void requireAll(const std::vector<std::string>& texts);
   [[nodiscard]] bool dirty() const { return m_dirty; }
   /// Rebuilds ImGui's font atlas for `scale` (design sizes 28/36/52/88 px). The caller must
@@ -31,8 +35,10 @@ class FontSet {
   /// returns the error) when the font file cannot be loaded, so the kiosk still shows something.
   std::expected<void, std::string> build(float scale);
   [[nodiscard]] float scale() const { return m_scale; }
-  [[nodiscard]] std::size_t glyphCount() const { return m_glyphs.codePoints().size(); }
-  [[nodiscard]] const GlyphSet& glyphs() const { return m_glyphs; }
+  /// Glyphs over all four sizes.
+  [[nodiscard]] std::size_t glyphCount() const;
+  /// Atlas texture size in pixels (width * height) after the last build.
+  [[nodiscard]] std::size_t atlasPixels() const { return m_atlasPixels; }
 
   ImFont* small = nullptr;
   ImFont* body = nullptr;
@@ -41,8 +47,9 @@ class FontSet {
 
  private:
   std::filesystem::path m_fontFile;
-  GlyphSet m_glyphs;
-  ImVector<ImWchar> m_ranges;
+  std::array<GlyphSet, 4> m_glyphs;  // small, body, large, huge
+  std::array<ImVector<ImWchar>, 4> m_ranges;
+  std::size_t m_atlasPixels = 0;
   bool m_dirty = true;
   float m_scale = 0;
 };
