@@ -17,6 +17,12 @@ class FakeProvider final : public PaymentProvider {
   explicit FakeProvider(ProviderKind kind) : m_kind(kind) {}
   ProviderKind kind() const override { return m_kind; }
   std::expected<std::string, ProviderError> createQr(const QrOrder& order) override {
+    ++creates;
+    if (createUnanswered) {
+      // The provider took the order but the answer was lost.
+      trades[order.outTradeNo] = {TradeState::NotPaid, order.amountFen, "", ""};
+      return std::unexpected(ProviderError{ProviderErrorCode::Unknown, "", "timeout"});
+    }
     trades[order.outTradeNo] = {TradeState::NotPaid, order.amountFen, "", ""};
     lastExpiresAt = order.expiresAt;
     return "https://pay.example/qr/" + order.outTradeNo;
@@ -76,7 +82,9 @@ class FakeProvider final : public PaymentProvider {
   std::map<std::string, TradeStatus> trades;
   TradeState codeAnswer = TradeState::Paid;
   bool unreachable = false;
+  bool createUnanswered = false;
   int queries = 0;
+  int creates = 0;
   std::vector<std::string> closes;
   std::vector<std::string> reverses;
   std::vector<RefundOrder> refunds;
@@ -358,6 +366,80 @@ TEST_F(PaymentServiceTest, ReconciliationSettlesOrdersAfterProviderOutage) {
   auto summary = service->reconcileAll();
   EXPECT_EQ(summary.changed, 1);
   EXPECT_EQ(reload(order).state, State::Credited);
+}
+
+}  // namespace
+}  // namespace prepaid::backend::payments
+
+namespace prepaid::backend::payments {
+namespace {
+
+TEST_F(PaymentServiceTest, ReplayOfAQrOrderWithoutItsQrAsksTheProviderAgain) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  CreateOrderRequest request;
+  request.meterId = meter;
+  request.amountFen = 1000;
+  request.provider = ProviderKind::Wechat;
+  request.idempotencyKey = "lost-answer";
+  m_wechat->createUnanswered = true;
+  auto first = service->createOrder(request);
+  ASSERT_FALSE(first.has_value());
+  EXPECT_EQ(first.error().code, PaymentErrorCode::ProviderUnavailable);
+  m_wechat->createUnanswered = false;
+  auto retried = service->createOrder(request);
+  ASSERT_TRUE(retried.has_value()) << retried.error().message;
+  EXPECT_EQ(retried->state, State::Pending);
+  EXPECT_FALSE(retried->qrCode.empty());
+  EXPECT_EQ(m_wechat->creates, 2);
+  // The same order (one out_trade_no at the provider), and a further replay asks nothing.
+  EXPECT_EQ(m_wechat->trades.size(), 1U);
+  auto again = service->createOrder(request);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->orderNo, retried->orderNo);
+  EXPECT_EQ(m_wechat->creates, 2);
+  auto byNo = service->orderByNo(retried->orderNo);
+  ASSERT_TRUE(byNo.has_value());
+  EXPECT_EQ(byNo->id, retried->id);
+  EXPECT_EQ(service->orderByNo("P0").error().code, PaymentErrorCode::UnknownOrder);
+}
+
+TEST_F(PaymentServiceTest, HooksSeeEveryTransitionAndWakeTheBusesOncePerCredit) {
+  int wakes = 0;
+  std::vector<std::pair<State, State>> transitions;
+  PaymentOptions options;
+  options.commandsQueued = [&] { ++wakes; };
+  options.onTransition = [&](const store::PaymentOrder& order, State from) {
+    transitions.emplace_back(from, order.state);
+  };
+  PaymentService hooked(
+      *site.store, *site.billing, [this] { return site.now(); }, options);
+  auto provider = std::make_unique<FakeProvider>(ProviderKind::Alipay);
+  auto* alipay = provider.get();
+  hooked.addProvider(std::move(provider));
+  const auto meter = site.addMeter(domain::BillingMode::MeterSide);
+  CreateOrderRequest request;
+  request.meterId = meter;
+  request.amountFen = 500;
+  request.provider = ProviderKind::Alipay;
+  request.idempotencyKey = "hooks";
+  auto order = hooked.createOrder(request);
+  ASSERT_TRUE(order.has_value());
+  alipay->customerPays(order->orderNo);
+  const auto paid = Json{{"out_trade_no", order->orderNo}, {"amount", 500}, {"valid", true}}.dump();
+  EXPECT_EQ(hooked.handleNotification(ProviderKind::Alipay, {}, paid).verdict,
+            store::NotificationVerdict::Accepted);
+  EXPECT_EQ(hooked.handleNotification(ProviderKind::Alipay, {}, paid).verdict,
+            store::NotificationVerdict::Duplicate);
+  EXPECT_EQ(wakes, 1);  // one Recharge command, one wake-up
+  EXPECT_EQ(site.deliverCommands(), 1);
+  site.advance(1);
+  (void)hooked.pollDue();
+  EXPECT_EQ(hooked.order(order->id)->state, State::Credited);
+  const std::vector<std::pair<State, State>> expected = {{State::Created, State::Pending},
+                                                         {State::Pending, State::Paid},
+                                                         {State::Paid, State::Crediting},
+                                                         {State::Crediting, State::Credited}};
+  EXPECT_EQ(transitions, expected);
 }
 
 }  // namespace
