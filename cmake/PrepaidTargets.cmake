@@ -18,8 +18,9 @@ function(prepaid_library name)
   add_library(prepaid::${name} ALIAS prepaid_${name})
   target_include_directories(prepaid_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
                              PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
-  target_link_libraries(prepaid_${name} PUBLIC ${ARG_PUBLIC} PRIVATE ${ARG_PRIVATE}
-                                                                    prepaid::warnings prepaid::options)
+  # Warnings first: a dependency's own suppressions (dep::cli11) must come after them.
+  target_link_libraries(prepaid_${name} PRIVATE prepaid::warnings prepaid::options)
+  target_link_libraries(prepaid_${name} PUBLIC ${ARG_PUBLIC} PRIVATE ${ARG_PRIVATE})
 endfunction()
 
 # prepaid_executable(<name> SOURCES … [LIBS …] [SMOKE_LABEL <area>])
@@ -27,8 +28,7 @@ endfunction()
 function(prepaid_executable name)
   cmake_parse_arguments(ARG "" "SMOKE_LABEL" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} prepaid::version prepaid::warnings
-                                        prepaid::options)
+  target_link_libraries(${name} PRIVATE prepaid::warnings prepaid::options prepaid::version ${ARG_LIBS})
   if(ARG_SMOKE_LABEL)
     foreach(mode IN ITEMS version help unknown-flag)
       add_test(NAME smoke.${name}.${mode}
@@ -55,8 +55,8 @@ function(prepaid_test name)
   prepaid_dependency(gtest)
   prepaid_dependency(gmock)
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} dep::gmock dep::gtest GTest::gtest_main
-                                        prepaid::warnings prepaid::options)
+  target_link_libraries(${name} PRIVATE prepaid::warnings prepaid::options ${ARG_LIBS} dep::gmock
+                                        dep::gtest GTest::gtest_main)
   _prepaid_test_paths(${name})
   gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABEL}" DISCOVERY_TIMEOUT 60
                        DISCOVERY_MODE PRE_TEST)
@@ -67,8 +67,7 @@ endfunction()
 function(prepaid_benchmark name)
   cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS;SMOKE_ARGS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} prepaid::version prepaid::warnings
-                                        prepaid::options)
+  target_link_libraries(${name} PRIVATE prepaid::warnings prepaid::options prepaid::version ${ARG_LIBS})
   _prepaid_test_paths(${name})
   add_test(NAME bench.${name}.smoke COMMAND ${name} ${ARG_SMOKE_ARGS})
   set_tests_properties(bench.${name}.smoke PROPERTIES LABELS "${ARG_LABEL};bench")
@@ -87,7 +86,7 @@ function(prepaid_fuzzer name)
   else()
     add_executable(${name} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cpp)
   endif()
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} prepaid::warnings prepaid::options)
+  target_link_libraries(${name} PRIVATE prepaid::warnings prepaid::options ${ARG_LIBS})
   add_test(NAME fuzz.${name}.replay COMMAND ${name} ${ARG_CORPUS})
   set_tests_properties(fuzz.${name}.replay PROPERTIES LABELS "${ARG_LABEL};fuzz")
 endfunction()
