@@ -256,7 +256,8 @@ std::expected<api::Receipt, ApiError> receiptOf(const store::ReadTransaction& tx
   PREPAID_TRY_STORE(site, tx.site().site());
   PREPAID_TRY_STORE(meter, tx.meters().meter(entry->meterId));
   api::Receipt receipt;
-  receipt.receiptNumber = "R" + std::to_string(entry->id);
+  // Not `"R" + std::to_string(…)`: GCC 12 -O3 reports a false -Wrestrict on that form.
+  receipt.receiptNumber = std::string("R").append(std::to_string(entry->id));
   receipt.entryId = entry->id;
   receipt.siteName = site->name;
   receipt.meterSerial = meter->serial;

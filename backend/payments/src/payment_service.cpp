@@ -61,7 +61,7 @@ std::string orderNumber(domain::Instant now) {
   // 'P' + CST yyyymmddHHMMSS + 12 random digits: 27 characters, within both providers' 32/64
   // limits, sortable by time, unguessable.
   const auto t = detail::chinaCivil(now);
-  char stamp[32];
+  char stamp[64];  // room for any int the compiler cannot rule out (-Wformat-truncation)
   std::snprintf(stamp, sizeof stamp, "P%04d%02u%02u%02lld%02lld%02lld", t.year, t.month, t.day,
                 static_cast<long long>(t.hour), static_cast<long long>(t.minute),
                 static_cast<long long>(t.second));

@@ -38,7 +38,7 @@ inline CivilTime chinaCivil(domain::Instant instant) {
 /// "yyyy-MM-dd HH:mm:ss" (Alipay timestamp, time_expire).
 inline std::string chinaDateTime(domain::Instant instant) {
   const CivilTime t = chinaCivil(instant);
-  char buffer[32];
+  char buffer[64];  // room for any int the compiler cannot rule out (-Wformat-truncation)
   std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u %02lld:%02lld:%02lld", t.year, t.month,
                 t.day, static_cast<long long>(t.hour), static_cast<long long>(t.minute),
                 static_cast<long long>(t.second));

@@ -60,7 +60,8 @@ struct BenchOptions {
   double turnaroundMs = 20;
   int responseTimeoutMs = 500;
   int tickMs = 50;
-  bool wake = true;  // PaymentOptions::commandsQueued wakes the bus workers
+  bool wake = true;                // PaymentOptions::commandsQueued wakes the bus workers
+  bool lostNotifications = false;  // pay-sim sends none: the service's polling finds the payment
   int commandCheckMs = 250;
   double goalS = 2.0;
   bool check = false;
@@ -201,6 +202,11 @@ TEST(BenchPayCredit, PaymentToConfirmedCredit) {
   ASSERT_TRUE(keys.has_value()) << keys.error();
   devices::sim::PaySimServer paySim(*keys);
   ASSERT_TRUE(paySim.start("127.0.0.1", 0).has_value());
+  if (o.lostNotifications) {
+    devices::sim::PaySimFaults faults;
+    faults.notify = devices::sim::NotifyMode::Lost;
+    paySim.setFaults(faults);
+  }
   ASSERT_TRUE(devices::sim::writeProviderSettings(
                   keysDir, *keys, paySim.baseUrl(),
                   "http://127.0.0.1:" + std::to_string(*port) + "/api/v1/payments/notify")
@@ -282,12 +288,14 @@ TEST(BenchPayCredit, PaymentToConfirmedCredit) {
       "turnaround %.0f ms, collection interval 1 s (buses always busy)\n",
       o.gateways, o.meters, o.baud, o.turnaroundMs);
   std::printf(
-      "  %d QR orders (WeChat/Alipay alternating), one paid every %d ms over %.1f s; worker wake "
-      "on credit: %s; payment worker tick %d ms; idle-bus command check %d ms\n",
-      o.orders, o.payIntervalMs, secondsBetween(firstPayment, lastCredit), o.wake ? "on" : "off",
-      o.tickMs, o.commandCheckMs);
+      "  %d QR orders (WeChat/Alipay alternating), one paid every %d ms over %.1f s; "
+      "notifications %s; worker wake on credit: %s; payment worker tick %d ms; idle-bus command "
+      "check %d ms\n",
+      o.orders, o.payIntervalMs, secondsBetween(firstPayment, lastCredit),
+      o.lostNotifications ? "lost (found by polling)" : "sent", o.wake ? "on" : "off", o.tickMs,
+      o.commandCheckMs);
   report("payment -> credited (meter confirmed)", total);
-  report("  payment -> paid (notification)", notify);
+  report("  payment -> paid (notified / polled)", notify);
   report("  paid -> crediting (entry + command)", post);
   report("  crediting -> credited (bus + meter)", meter);
   std::printf("  engine: %lld polls, %lld failed polls, %lld commands done, %lld retried\n",
@@ -342,6 +350,8 @@ int main(int argc, char** argv) {
   app.add_option("--goal-s", o.goalS, "p95 goal")->check(CLI::Range(0.01, 3600.0));
   bool noWake = false;
   app.add_flag("--no-wake", noWake, "do not wake the bus workers when a credit is queued");
+  app.add_flag("--lost-notifications", o.lostNotifications,
+               "pay-sim sends no notifications: the payment is found by polling the provider");
   app.add_flag("--check", o.check, "exit 1 when the p95 goal is not met");
   std::string logLevel = "error";
   app.add_option("--log-level", logLevel, "engine log level (spdlog names)");
