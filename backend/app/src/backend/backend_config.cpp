@@ -93,7 +93,8 @@ std::expected<BackendConfig, std::string> loadBackendConfig(const std::filesyste
     return p.is_absolute() ? p : base / p;
   };
   if (auto known =
-          onlyKnown(root, prefix, {"store", "log", "site", "meters", "collect", "billing"});
+          onlyKnown(root, prefix,
+                    {"store", "log", "site", "meters", "collect", "billing", "http", "payments"});
       !known) {
     return Error(known.error());
   }
@@ -107,7 +108,10 @@ std::expected<BackendConfig, std::string> loadBackendConfig(const std::filesyste
   }
   std::optional<std::string> database;
   if (store != nullptr) {
-    if (auto ok = onlyKnown(*store, prefix + "store.", {"database"}); !ok) {
+    if (auto ok = onlyKnown(*store, prefix + "store.", {"database", "readers"}); !ok) {
+      return Error(ok.error());
+    }
+    if (auto ok = readInt(*store, prefix + "store.", "readers", 1, 256, config.storeReaders); !ok) {
       return Error(ok.error());
     }
     if (auto ok = readString(*store, prefix + "store.", "database", database); !ok) {
@@ -240,6 +244,80 @@ std::expected<BackendConfig, std::string> loadBackendConfig(const std::filesyste
                           config.billingMetersPerTransaction);
         !ok) {
       return Error(ok.error());
+    }
+  }
+  if (!error.empty()) {
+    return Error(prefix + error);
+  }
+
+  if (const auto* http = section(root, "http", error)) {
+    const auto where = prefix + "http.";
+    if (auto ok = onlyKnown(
+            *http, where, {"host", "port", "kiosks", "consoles", "threads", "tls_cert", "tls_key"});
+        !ok) {
+      return Error(ok.error());
+    }
+    config.httpEnabled = true;
+    std::optional<std::string> host;
+    std::optional<std::string> cert;
+    std::optional<std::string> key;
+    for (const auto& [name, target] :
+         {std::pair<const char*, std::optional<std::string>*>{"host", &host},
+          {"tls_cert", &cert},
+          {"tls_key", &key}}) {
+      if (auto ok = readString(*http, where, name, *target); !ok) {
+        return Error(ok.error());
+      }
+    }
+    if (host) {
+      config.httpHost = *host;
+    }
+    for (const auto& [name, target, low, high] :
+         {std::tuple<const char*, std::int64_t*, std::int64_t, std::int64_t>{
+              "port", &config.httpPort, 0, 65535},
+          {"kiosks", &config.httpKiosks, 0, 1000},
+          {"consoles", &config.httpConsoles, 0, 1000}}) {
+      if (auto ok = readInt(*http, where, name, low, high, *target); !ok) {
+        return Error(ok.error());
+      }
+    }
+    if (http->get("threads") != nullptr) {
+      std::int64_t threads = 0;
+      if (auto ok = readInt(*http, where, "threads", 1, 4096, threads); !ok) {
+        return Error(ok.error());
+      }
+      config.httpThreads = threads;
+    }
+    if (cert.has_value() != key.has_value()) {
+      return Error(where + "tls_cert: tls_cert and tls_key go together");
+    }
+    if (cert) {
+      config.tlsCertificate = resolve(*cert);
+      config.tlsPrivateKey = resolve(*key);
+    }
+  }
+  if (!error.empty()) {
+    return Error(prefix + error);
+  }
+
+  if (const auto* payments = section(root, "payments", error)) {
+    const auto where = prefix + "payments.";
+    if (auto ok = onlyKnown(*payments, where, {"providers", "tick_ms"}); !ok) {
+      return Error(ok.error());
+    }
+    std::optional<std::string> providers;
+    if (auto ok = readString(*payments, where, "providers", providers); !ok) {
+      return Error(ok.error());
+    }
+    if (!providers) {
+      return Error(where + "providers: required (the provider settings file, providers.json)");
+    }
+    config.paymentProviders = resolve(*providers);
+    if (auto ok = readInt(*payments, where, "tick_ms", 10, 60000, config.paymentTickMs); !ok) {
+      return Error(ok.error());
+    }
+    if (!config.httpEnabled) {
+      return Error(where + "providers: payments need the [http] section (notifications, kiosks)");
     }
   }
   if (!error.empty()) {

@@ -1,5 +1,6 @@
-// prepaid-backend: the site's service. Store + billing + collection in one process; stops
-// cleanly on SIGTERM/SIGINT. Configuration: backend/app/README.md.
+// prepaid-backend: the site's service. Store + billing + collection (+ the HTTP API and payment
+// orders when configured) in one process; stops cleanly on SIGTERM/SIGINT. Configuration:
+// backend/app/README.md.
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -9,15 +10,24 @@
 #include "billing_sink.hpp"
 #include "device_bus_factory.hpp"
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "prepaid/billing/billing_service.hpp"
 #include "prepaid/collect/collection_engine.hpp"
+#include "prepaid/collect/command_service.hpp"
+#include "prepaid/http/collect_command_dispatcher.hpp"
+#include "prepaid/http/http_server.hpp"
+#include "prepaid/http/metrics.hpp"
+#include "prepaid/payments/payment_service.hpp"
+#include "prepaid/payments/provider_settings.hpp"
 #include "prepaid/store/store.hpp"
 #include "prepaid/version.hpp"
 
@@ -38,6 +48,34 @@ void raiseFileLimit() {
     }
   }
 }
+
+// /metrics samples from the collection engine. The engine keeps counters, not a pass time, so
+// these are its totals (Prometheus derives rates); stats() is a cheap snapshot under its lock.
+class CollectionMetrics final : public backend::http::MetricsProvider {
+ public:
+  explicit CollectionMetrics(const collect::CollectionEngine& engine) : m_engine(engine) {}
+  void collectMetrics(std::vector<backend::http::MetricSample>& out) const override {
+    const auto stats = m_engine.stats();
+    const auto add = [&out](const char* name, const char* help, const char* type,
+                            std::int64_t value) {
+      out.push_back({name, help, type, "", static_cast<double>(value)});
+    };
+    add("prepaid_collection_gateway_workers", "Gateway workers running", "gauge", stats.gateways);
+    add("prepaid_collection_polls_total", "Successful meter snapshot reads", "counter",
+        stats.polls);
+    add("prepaid_collection_poll_failures_total", "Failed meter snapshot reads", "counter",
+        stats.pollFailures);
+    add("prepaid_collection_commands_done_total", "Commands confirmed by meters", "counter",
+        stats.commandsDone);
+    add("prepaid_collection_commands_failed_total", "Commands failed", "counter",
+        stats.commandsFailed);
+    add("prepaid_collection_lost_contact_total", "Meters that lost contact (raised)", "counter",
+        stats.metersLost);
+  }
+
+ private:
+  const collect::CollectionEngine& m_engine;
+};
 
 bool setUpLogging(const backend::app::BackendConfig& config) {
   try {
@@ -68,7 +106,18 @@ int run(const std::string& configFile) {
   }
   raiseFileLimit();
 
-  auto opened = store::openSqliteStore(config->databasePath);
+  // "<database>.lock" stays locked while this process runs: a second backend on the same
+  // database and `prepaidctl restore` are refused (the descriptor closes, and the lock goes,
+  // with the process, however it ends).
+  const auto lockPath = config->databasePath.string() + ".lock";
+  const int lockFd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lockFd < 0 || ::flock(lockFd, LOCK_EX | LOCK_NB) != 0) {
+    spdlog::critical("{}: in use by another prepaid-backend (or prepaidctl restore)", lockPath);
+    return 3;
+  }
+  store::StoreOptions storeOptions;
+  storeOptions.readerConnections = static_cast<std::size_t>(config->storeReaders);
+  auto opened = store::openSqliteStore(config->databasePath, storeOptions);
   if (!opened) {
     spdlog::critical("cannot open the database {}: {}: {}", config->databasePath.string(),
                      store::toString(opened.error().code), opened.error().message);
@@ -120,6 +169,67 @@ int run(const std::string& configFile) {
     spdlog::critical("collection did not start: {}", started.error().message);
     return 3;
   }
+
+  // Built only when configured; declared here so that they stop before the engine and billing
+  // they use (reverse order of destruction).
+  collect::CommandService commandService(db, collect::systemNow,
+                                         [&engine] { engine.commandsQueued(); });
+  backend::http::CollectCommandDispatcher dispatcher(commandService);
+  CollectionMetrics collectionMetrics(engine);
+  std::unique_ptr<backend::payments::PaymentService> payments;
+  if (config->paymentProviders) {
+    auto settings = backend::payments::loadProviderSettings(*config->paymentProviders);
+    if (!settings) {
+      spdlog::critical("payments: {}: {}", config->paymentProviders->string(),
+                       settings.error().message);
+      engine.stop();
+      return 1;
+    }
+    auto providers = backend::payments::makeProviders(*settings, collect::systemNow);
+    if (!providers) {
+      spdlog::critical("payments: {}", providers.error().message);
+      engine.stop();
+      return 1;
+    }
+    backend::payments::PaymentOptions paymentOptions;
+    paymentOptions.log = [](const std::string& line) { spdlog::info("payments: {}", line); };
+    paymentOptions.commandsQueued = [&engine] { engine.commandsQueued(); };
+    payments = std::make_unique<backend::payments::PaymentService>(
+        db, billingService, collect::systemNow, paymentOptions);
+    for (auto& provider : *providers) {
+      payments->addProvider(std::move(provider));
+    }
+    payments->start(config->paymentTickMs);
+  }
+  std::unique_ptr<backend::http::HttpServer> server;
+  if (config->httpEnabled) {
+    backend::http::HttpServices services{
+        db, &billingService, &dispatcher, {&collectionMetrics}, collect::systemNow, payments.get()};
+    backend::http::HttpOptions options;
+    options.threads = config->httpThreads ? static_cast<std::size_t>(*config->httpThreads)
+                                          : backend::http::HttpOptions::threadsFor(
+                                                static_cast<std::size_t>(config->httpKiosks),
+                                                static_cast<std::size_t>(config->httpConsoles));
+    options.log = [](const std::string& line) { spdlog::error("http: {}", line); };
+    server = std::make_unique<backend::http::HttpServer>(services, options);
+    std::optional<backend::http::TlsOptions> tls;
+    if (config->tlsCertificate) {
+      tls = backend::http::TlsOptions{*config->tlsCertificate, *config->tlsPrivateKey};
+    }
+    auto port = server->start(config->httpHost, static_cast<int>(config->httpPort), tls);
+    if (!port) {
+      spdlog::critical("the HTTP server did not start on {}:{}: {}", config->httpHost,
+                       config->httpPort, port.error().message);
+      if (payments) {
+        payments->stop();
+      }
+      engine.stop();
+      return 3;
+    }
+    spdlog::info("API on {}://{}:{}/api/v1 ({} threads)", tls ? "https" : "http", config->httpHost,
+                 *port, options.threads);
+    std::printf("http %s://%s:%d\n", tls ? "https" : "http", config->httpHost.c_str(), *port);
+  }
   spdlog::info("prepaid-backend {} running: database {}, {} gateway worker(s), profiles {}",
                prepaid::Version, config->databasePath.string(), engine.stats().gateways,
                config->profileDir.string());
@@ -134,6 +244,13 @@ int run(const std::string& configFile) {
   while (sigwait(&signals, &received) != 0) {
   }
   spdlog::info("signal {} received: finishing the work in flight and stopping", received);
+  // Front to back: no new requests, then no new payment steps, then collection.
+  if (server) {
+    server->stop();
+  }
+  if (payments) {
+    payments->stop();
+  }
   engine.stop();
   const auto stats = engine.stats();
   spdlog::info("stopped: {} polls, {} failed, {} readings written, {} commands done, {} failed",

@@ -3,6 +3,9 @@
 #include <iostream>
 #include <string>
 
+#include "access_command.hpp"
+#include "import_command.hpp"
+#include "maintenance_command.hpp"
 #include "meter_command.hpp"
 #include "sell_command.hpp"
 #include "site_command.hpp"
@@ -20,6 +23,9 @@ int main(int argc, char** argv) {
   prepaid::backend::ctl::registerSellCommand(app, result);
   prepaid::backend::ctl::registerStatusCommands(app, result);
   prepaid::backend::ctl::registerSiteCommands(app, result);
+  prepaid::backend::ctl::registerAccessCommands(app, result);
+  prepaid::backend::ctl::registerMaintenanceCommands(app, result);
+  prepaid::backend::ctl::registerImportCommand(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
