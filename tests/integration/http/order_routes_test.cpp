@@ -12,6 +12,7 @@
 
 #include "api_fixture.hpp"
 
+#include "prepaid/api/order_types.hpp"
 #include "prepaid/payments/alipay_provider.hpp"
 #include "prepaid/payments/payment_service.hpp"
 #include "prepaid/payments/provider_settings.hpp"
@@ -219,6 +220,12 @@ TEST_F(OrderApi, QrOrderIsCreatedOnceAndCreditedThroughTheNotificationRoute) {
   EXPECT_EQ(done.json["receipt"]["payment_method"], "wechat");
   EXPECT_EQ(done.json["receipt"]["operator"], "");
   EXPECT_EQ(done.json["receipt"]["shop_number"], "A101");
+  // The wire type reads what the server wrote, field for field (the kiosk's side).
+  const auto view = done.json.get<api::OrderView>();
+  EXPECT_EQ(view.stage, api::OrderStage::Credited);
+  ASSERT_TRUE(view.receipt.has_value());
+  EXPECT_EQ(view.receipt->paymentMethod, "wechat");
+  EXPECT_EQ(Json(view), done.json);
   EXPECT_EQ(entries(site.meterIds[0]), 1);
 
   // The receipt was printed: receipted, idempotently.
@@ -527,6 +534,10 @@ TEST_F(OrderApi, StaffSearchAndRefundOfAnUncreditableOrder) {
   EXPECT_EQ(list.json["orders"][0]["order_no"], secondNo);  // newest first
   EXPECT_EQ(list.json["orders"][0]["source"], "kiosk:lobby");
   EXPECT_FALSE(list.json["orders"][0]["provider_trade_no"].get<std::string>().empty());
+  const auto staffView = list.json["orders"][0].get<api::StaffOrderView>();
+  EXPECT_EQ(staffView.order.orderNo, secondNo);
+  EXPECT_EQ(staffView.order.stage, api::OrderStage::CreditPending);
+  EXPECT_EQ(Json(staffView), list.json["orders"][0]);
   EXPECT_EQ(staff("GET", "/api/v1/orders?needs_staff=true").json["count"], 1);
   EXPECT_EQ(staff("GET", "/api/v1/orders?needs_staff=true").json["orders"][0]["order_no"],
             secondNo);
