@@ -9,6 +9,7 @@ Usage: demo_e2e_test.py SOURCE_DIR BUILD_DIR
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -158,6 +159,7 @@ def main():
     left = [p for p in started if alive(p)]
     assert not left, f"processes left after SIGINT: {left}"
     assert code in (0, 130), f"demo.sh exit status {code}"
+    shutil.rmtree(data, ignore_errors=True)  # kept for inspection when anything failed
     print("demo e2e ok")
 
 
