@@ -4,7 +4,8 @@
 Runs the demo against the build tree with a temp PREPAID_DEMO_DATA and no DISPLAY, waits for the
 API, checks health, logs in as the demo admin, lists meter statuses (>= 100 meters, some online
 after a collection pass), sells 10.00 yuan to a meter-side meter and waits for its recharge to
-reach the meter, then sends SIGINT and checks that every process it started is gone.
+reach the meter, waits for a charge ledger entry on a server-side meter (rated by the demo's
+tariffs: the site default TOU tariff or the tiered one on B-2F), then sends SIGINT and checks that every process it started is gone.
 Usage: demo_e2e_test.py SOURCE_DIR BUILD_DIR
 """
 import json
@@ -12,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -146,6 +148,29 @@ def main():
         t0 = time.monotonic()
         eventually("recharge confirmed by the meter", delivered)
         print(f"recharge of meter {target['serial']} confirmed in {time.monotonic() - t0:.1f}s")
+
+        # Server-side meters are rated by the backend through the demo's tariffs (site default or
+        # the meter's own): a collection pass that sees energy used must leave a charge entry.
+        def server_side_charges():
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+            try:
+                rows = con.execute(
+                    "SELECT m.serial, t.name, -l.amount_fen FROM ledger_entries l "
+                    "JOIN meters m ON m.id = l.meter_id "
+                    "LEFT JOIN tariffs t ON t.id = COALESCE(m.tariff_id, "
+                    "(SELECT default_tariff_id FROM settings)) "
+                    "WHERE l.kind = 'charge' AND m.billing_mode = 'server_side'").fetchall()
+            except sqlite3.OperationalError:  # busy with a writer: ask again
+                return None
+            finally:
+                con.close()
+            assert all(name for _, name, _ in rows), f"charged without a tariff: {rows}"
+            return rows
+
+        t0 = time.monotonic()
+        charges = eventually("a charge entry on a server-side meter", server_side_charges)
+        print(f"{len(charges)} charge entries on server-side meters in {time.monotonic() - t0:.1f}s,"
+              f" e.g. {charges[0]}")
     finally:
         started = started or descendants(demo.pid)
         demo.send_signal(signal.SIGINT)

@@ -1,14 +1,18 @@
 #include "site_command.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include <toml++/toml.h>
 
 #include "prepaid/domain/billing_mode.hpp"
+#include "prepaid/domain/tariff_codec.hpp"
 #include "prepaid/domain/trip_policy.hpp"
 #include "prepaid/store/store.hpp"
 
@@ -100,9 +104,123 @@ T check(std::expected<T, store::StoreError> result, const std::string& what) {
   return std::move(*result);
 }
 
+// An RFC 3339 instant with an explicit offset: a TOML offset date-time, or a string in that form
+// (read through the TOML parser so both spellings accept exactly the same text).
+std::optional<domain::Instant> instant(const toml::node& node) {
+  std::optional<toml::date_time> value = node.value<toml::date_time>();
+  if (!value && node.is_string()) {
+    try {
+      const auto parsed = toml::parse("v = " + *node.value<std::string>());
+      value = parsed["v"].value<toml::date_time>();
+    } catch (const toml::parse_error&) {
+      return std::nullopt;
+    }
+  }
+  if (!value || !value->offset) {
+    return std::nullopt;  // a local date-time has no instant without a zone
+  }
+  if (value->time.nanosecond != 0) {
+    return std::nullopt;  // instants are whole seconds
+  }
+  const std::chrono::year_month_day date{std::chrono::year{value->date.year},
+                                         std::chrono::month{value->date.month},
+                                         std::chrono::day{value->date.day}};
+  if (!date.ok()) {
+    return std::nullopt;
+  }
+  const auto local = std::chrono::sys_days(date) + std::chrono::hours(value->time.hour) +
+                     std::chrono::minutes(value->time.minute) +
+                     std::chrono::seconds(value->time.second);
+  return domain::Instant(local - std::chrono::minutes(value->offset->minutes));
+}
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw SiteFileError{};
+  }
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+// [[tariffs]]: each table is one effective-dated version of the named tariff (several tables with
+// one name give its price history). Returns every tariff of the database by name, so settings and
+// meters can refer to tariffs loaded earlier as well.
+std::map<std::string, store::TariffId> applyTariffs(const Reader& in, const toml::table& root,
+                                                    store::WriteTransaction& tx,
+                                                    domain::Instant siteStart) {
+  std::map<std::string, store::TariffId> byName;
+  for (const auto& row : check(tx.tariffs().tariffs(), "tariffs")) {
+    byName[row.name] = row.id;
+  }
+  int t = 0;
+  for (const auto* table : in.tables(root, "", "tariffs")) {
+    const auto w = "tariffs[" + std::to_string(t++) + "].";
+    in.onlyKnown(*table, w, {"name", "text", "file", "effective_from"});
+    const auto name = in.required(*table, w, "name");
+    const auto text = in.text(*table, w, "text");
+    const auto file = in.text(*table, w, "file");
+    if (text.has_value() == file.has_value()) {
+      in.fail(w + "text", "give exactly one of 'text' (the tariff text) or 'file' (a path)");
+    }
+    std::string definition;
+    std::string field = "text";
+    if (file) {
+      field = "file";
+      // Relative to the site file, so a site directory can be moved as a whole.
+      auto path = std::filesystem::path(*file);
+      if (path.is_relative()) {
+        path = std::filesystem::path(in.file).parent_path() / path;
+      }
+      try {
+        definition = readFile(path);
+      } catch (const SiteFileError&) {
+        in.fail(w + "file", "cannot read '" + path.string() + "'");
+      }
+    } else {
+      definition = *text;
+    }
+    const auto tariff = domain::decodeTariff(definition);
+    if (!tariff) {
+      in.fail(w + field, (file ? *file + ": " : std::string()) + tariff.error().message);
+    }
+    domain::Instant effectiveFrom = siteStart;
+    if (const auto* node = table->get("effective_from")) {
+      const auto at = instant(*node);
+      if (!at) {
+        in.fail(w + "effective_from",
+                "must be an RFC 3339 instant with an offset, e.g. 2026-01-01T00:00:00+08:00");
+      }
+      effectiveFrom = *at;
+    }
+    if (!byName.contains(name)) {
+      byName[name] = check(tx.tariffs().addTariff(name), w + "name").id;
+    }
+    store::TariffVersion version;
+    version.tariffId = byName[name];
+    version.effectiveFrom = effectiveFrom;
+    // The canonical form, so the store holds one spelling of each tariff whatever the file had.
+    version.definition = domain::encodeTariff(*tariff);
+    version.createdAt = siteStart;
+    check(tx.tariffs().addVersion(version), w + "effective_from");
+  }
+  return byName;
+}
+
+store::TariffId tariffNamed(const Reader& in, const std::map<std::string, store::TariffId>& byName,
+                            const std::string& where, const std::string& name) {
+  const auto found = byName.find(name);
+  if (found == byName.end()) {
+    in.fail(where, "no tariff '" + name + "' in [[tariffs]] or the database");
+  }
+  return found->second;
+}
+
 void apply(const Reader& in, const toml::table& root, store::WriteTransaction& tx,
            domain::Instant now) {
-  in.onlyKnown(root, "", {"site", "settings", "building", "gateway"});
+  in.onlyKnown(root, "", {"site", "settings", "tariffs", "building", "gateway"});
+  const auto tariffs = applyTariffs(in, root, tx, now);
   if (const auto* site = root["site"].as_table()) {
     in.onlyKnown(*site, "site.", {"name", "utc_offset_minutes"});
     auto row = check(tx.site().site(), "site");
@@ -119,7 +237,7 @@ void apply(const Reader& in, const toml::table& root, store::WriteTransaction& t
     in.onlyKnown(*settings, w,
                  {"collection_interval_s", "lost_contact_failures", "alarm1_fen", "alarm2_fen",
                   "overload_threshold_w", "default_unit_price_micro_yuan", "hoarding_cap_fen",
-                  "close_allowed_fen", "alarm_sms_number"});
+                  "close_allowed_fen", "alarm_sms_number", "default_tariff"});
     auto row = check(tx.site().settings(), "settings");
     constexpr std::int64_t Big = 1'000'000'000'000;
     row.collectionIntervalS = in.integer(*settings, w, "collection_interval_s", 1, 86400)
@@ -138,6 +256,9 @@ void apply(const Reader& in, const toml::table& root, store::WriteTransaction& t
     row.closeAllowedFen =
         in.integer(*settings, w, "close_allowed_fen", 0, Big).value_or(row.closeAllowedFen);
     row.alarmSmsNumber = in.text(*settings, w, "alarm_sms_number").value_or(row.alarmSmsNumber);
+    if (auto name = in.text(*settings, w, "default_tariff")) {
+      row.defaultTariffId = tariffNamed(in, tariffs, w + "default_tariff", *name);
+    }
     check(tx.site().updateSettings(row), "settings");
   }
   std::map<std::string, store::ShopId> shops;
@@ -189,7 +310,7 @@ void apply(const Reader& in, const toml::table& root, store::WriteTransaction& t
       const auto mw = w + "meter[" + std::to_string(m++) + "].";
       in.onlyKnown(*meter, mw,
                    {"serial", "unit", "profile", "billing", "shop", "key", "mac", "trip_policy",
-                    "tenant", "purchase_count"});
+                    "tenant", "purchase_count", "tariff"});
       store::Meter config;
       config.serial = in.required(*meter, mw, "serial");
       config.unitAddress = in.integer(*meter, mw, "unit", 1, 247).value_or(0);
@@ -218,6 +339,9 @@ void apply(const Reader& in, const toml::table& root, store::WriteTransaction& t
           in.fail(mw + "trip_policy", "immediate, never or delayed");
         }
         config.tripPolicy.kind = *kind;
+      }
+      if (auto name = in.text(*meter, mw, "tariff")) {
+        config.tariffId = tariffNamed(in, tariffs, mw + "tariff", *name);
       }
       config.purchaseCount = in.integer(*meter, mw, "purchase_count", 0, 4294967295).value_or(0);
       const auto meterRow = check(tx.meters().add(config), mw);

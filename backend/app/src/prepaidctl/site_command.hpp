@@ -1,7 +1,8 @@
 #pragma once
 
 // prepaidctl init — creates (or extends) a site database from a TOML site file: site and
-// settings, buildings/floors/shops, gateways, meters (with accounts for named tenants). Format:
+// settings, tariffs (effective-dated versions; site default and per meter), buildings/floors/shops,
+// gateways, meters (with accounts for named tenants). Format:
 // backend/app/README.md.
 
 #include "meter_command.hpp"
