@@ -25,13 +25,15 @@ MeterSimProcess::MeterSimProcess(std::vector<std::string> args,
     ADD_FAILURE() << "pipe: " << std::strerror(errno);
     return;
   }
-  args.insert(args.begin(), meterSimPath());
+  // The program is argv[0]; no insert at the front of `args` (GCC 12 -O2 reports a false
+  // -Wnull-dereference inside vector<string>::insert).
+  std::string program = meterSimPath();
   m_pid = fork();
   if (m_pid == 0) {
     dup2(pipeFds[1], STDOUT_FILENO);
     close(pipeFds[0]);
     close(pipeFds[1]);
-    std::vector<char*> argv;
+    std::vector<char*> argv{program.data()};
     for (auto& arg : args) {
       argv.push_back(arg.data());
     }
