@@ -1,5 +1,7 @@
 #include "prepaid/ui/catalog.hpp"
 
+#include <array>
+#include <cstdio>
 #include <fstream>
 #include <regex>
 
@@ -9,6 +11,21 @@ namespace prepaid::kiosk::ui {
 namespace {
 
 const std::filesystem::path I18n = std::filesystem::path(PREPAID_SOURCE_DIR) / "assets/i18n";
+
+// Reads a whole source file with stdio: GCC 12 -O2 reports a false -Wnull-dereference in
+// istreambuf_iterator's inlined streambuf code.
+std::string readSource(const std::filesystem::path& path) {
+  std::string text;
+  if (std::FILE* file = std::fopen(path.c_str(), "rb")) {
+    std::array<char, 4096> buffer{};
+    std::size_t n = 0;
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) {
+      text.append(buffer.data(), n);
+    }
+    std::fclose(file);
+  }
+  return text;
+}
 
 TEST(Catalog, ShippedTranslationsLoadWithMatchingKeys) {
   auto catalog = Catalog::load(I18n);
@@ -43,8 +60,7 @@ TEST(Catalog, EveryKeyUsedInTheSourcesExists) {
   for (const auto& dir : {"kiosk/viewmodels/src", "kiosk/screens/src", "kiosk/ui/src"}) {
     for (const auto& entry :
          std::filesystem::directory_iterator(std::filesystem::path(PREPAID_SOURCE_DIR) / dir)) {
-      std::ifstream in(entry.path());
-      const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      const std::string text = readSource(entry.path());
       for (std::sregex_iterator it(text.begin(), text.end(), key), end; it != end; ++it) {
         const std::string name = (*it)[1];
         if (name.ends_with(".")) {
