@@ -800,6 +800,29 @@ std::expected<void, BillingError> afterBalanceChange(store::WriteTransaction& tx
   return lift(tx.billingState().save(context.state), "billing state");
 }
 
+/// The shared tail of refund() and correct(): appends `entry`, builds its receipt and applies the
+/// alarms and trip policy to the new balance.
+std::expected<Receipt, BillingError> postBalanceChange(store::WriteTransaction& tx,
+                                                       MeterContext& context,
+                                                       const SiteContext& site,
+                                                       const BillingOptions& options,
+                                                       const store::LedgerEntry& entry,
+                                                       domain::Instant now, const char* what) {
+  auto posted = lift(tx.ledger().append(entry), what);
+  if (!posted) {
+    return std::unexpected(posted.error());
+  }
+  auto receipt = receiptOf(tx, posted->entry, Replay::New);
+  if (!receipt) {
+    return receipt;
+  }
+  if (auto after = afterBalanceChange(tx, context, site, options, now, receipt->closeCommandId);
+      !after) {
+    return std::unexpected(after.error());
+  }
+  return receipt;
+}
+
 }  // namespace
 
 std::expected<Receipt, BillingError> BillingService::refund(const RefundRequest& request) {
@@ -857,20 +880,7 @@ std::expected<Receipt, BillingError> BillingService::refund(const RefundRequest&
         entry.source = request.source;
         entry.note = request.note;
         entry.createdAt = now;
-        auto posted = lift(tx.ledger().append(entry), "refund");
-        if (!posted) {
-          return std::unexpected(posted.error());
-        }
-        auto receipt = receiptOf(tx, posted->entry, Replay::New);
-        if (!receipt) {
-          return receipt;
-        }
-        if (auto after =
-                afterBalanceChange(tx, context, *site, m_options, now, receipt->closeCommandId);
-            !after) {
-          return std::unexpected(after.error());
-        }
-        return receipt;
+        return postBalanceChange(tx, context, *site, m_options, entry, now, "refund");
       });
 }
 
@@ -972,20 +982,7 @@ std::expected<Receipt, BillingError> BillingService::correct(const CorrectionReq
         entry.source = request.source;
         entry.note = request.note;
         entry.createdAt = now;
-        auto posted = lift(tx.ledger().append(entry), "correction");
-        if (!posted) {
-          return std::unexpected(posted.error());
-        }
-        auto receipt = receiptOf(tx, posted->entry, Replay::New);
-        if (!receipt) {
-          return receipt;
-        }
-        if (auto after =
-                afterBalanceChange(tx, context, *site, m_options, now, receipt->closeCommandId);
-            !after) {
-          return std::unexpected(after.error());
-        }
-        return receipt;
+        return postBalanceChange(tx, context, *site, m_options, entry, now, "correction");
       });
 }
 
