@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "prepaid/api/json_fields.hpp"
 #include "prepaid/api/time_format.hpp"
@@ -170,6 +171,11 @@ namespace {
 
 // Marks a store callback aborted by an API-level refusal; the real error travels beside it.
 constexpr std::string_view AbortedByApi = "aborted by the HTTP layer";
+
+// Requests served on one keep-alive connection before it is closed and reopened.
+constexpr std::size_t KeepAliveMaxRequests = 1000;
+// Pending connections the kernel queues while every worker is busy.
+constexpr int ListenBacklog = 512;
 
 }  // namespace
 
@@ -747,6 +753,16 @@ std::expected<int, HttpError> ServerCore::start(const std::string& host, int por
   server->set_tcp_nodelay(true);
   server->set_read_timeout(m_options.readTimeout.count(), 0);
   server->set_write_timeout(m_options.readTimeout.count(), 0);
+  // Debian's compiled cpp-httplib listens with a backlog of 5 and closes a keep-alive connection
+  // after 5 requests: kiosks and consoles reconnecting together overflow the backlog, the kernel
+  // drops their SYNs and each pays a 1 s retransmit. Keep connections open longer and raise the
+  // backlog on the listening socket, which httplib hands to the socket-options hook before bind.
+  server->set_keep_alive_max_count(KeepAliveMaxRequests);
+  socket_t listeningSocket = INVALID_SOCKET;
+  server->set_socket_options([&listeningSocket](socket_t socket) {
+    httplib::default_socket_options(socket);
+    listeningSocket = socket;
+  });
   bindRoutes(*server);
 
   int bound = port;
@@ -759,6 +775,11 @@ std::expected<int, HttpError> ServerCore::start(const std::string& host, int por
     return std::unexpected(
         HttpError{HttpErrorCode::BindFailed, "cannot bind " + host + ":" + std::to_string(port)});
   }
+  if (listeningSocket != INVALID_SOCKET && ::listen(listeningSocket, ListenBacklog) != 0) {
+    return std::unexpected(
+        HttpError{HttpErrorCode::BindFailed, "cannot raise the listen backlog on " + host});
+  }
+  server->set_socket_options(httplib::default_socket_options);
   m_server = std::move(server);
   m_thread = std::thread([this] { m_server->listen_after_bind(); });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
