@@ -79,6 +79,10 @@ class MaintenanceScreen {
 class ScreenRouter {
  public:
   void draw(Frame& frame);
+  /// draw() inside the kiosk's full-screen root window (no padding, border, decoration or
+  /// scrolling). Call between ImGui::NewFrame() and ImGui::Render(); the frame loop and the
+  /// frame-time benchmark share it so the benchmark measures what the kiosk draws.
+  void drawWindow(Frame& frame);
 
  private:
   AttractScreen m_attract;
