@@ -202,8 +202,11 @@ void Painter::chart(const ChartModel& chart, ImVec2 pos, ImVec2 size) {
   const std::int64_t axisMax = std::max<std::int64_t>(chart.axisMax, 1);
   for (int i = 0; i <= 5; ++i) {
     const float y = plot1.y - plotH * static_cast<float>(i) / 5.0F;
-    dl->AddLine(ImVec2(plot0.x, y), ImVec2(plot1.x, y),
-                i == 0 ? colour::Text : colour::rgb(0xC9D1DB), i == 0 ? 2.0F : 1.0F);
+    // Whole-pixel rectangles, not lines: crisp at any scale, two triangles, no AA fringe.
+    const float thickness = i == 0 ? std::max(2.0F, std::round(m_layout.px(2))) : 1.0F;
+    const float top = std::floor(y - thickness / 2);
+    dl->AddRectFilled(ImVec2(std::floor(plot0.x), top), ImVec2(std::ceil(plot1.x), top + thickness),
+                      i == 0 ? colour::Text : colour::rgb(0xC9D1DB));
     const std::string value = yuanText(axisMax * i / 5);
     const float w = measure(small, value).x;
     text(small, ImVec2(plot0.x - w - m_layout.px(10), y - small->FontSize / 2), colour::Muted,

@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <new>
@@ -107,10 +108,45 @@ struct BenchOptions {
   std::string assetsDir = PREPAID_SOURCE_DIR "/assets";
   std::string jsonPath;
   std::string language = "zh-CN";
+  // The frame as prepaid-kiosk draws it before issue 8: font texture GL_LINEAR (the backend's
+  // default) with texture-baked line edges, and the root window painting a full-screen
+  // background over the clear. Same draw code otherwise, so the difference is what changed.
+  bool baseline = false;
 };
 
 double msSince(Clock::time_point t0, Clock::time_point t1) {
   return std::chrono::duration<double, std::milli>(t1 - t0).count();
+}
+
+// CPU time of the whole process (all threads, so llvmpipe's rasteriser threads too), ms. Wall
+// time on a shared 2-core machine includes waiting for a core; CPU time is the work.
+double processCpuMs() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1000.0 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+std::string loadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  std::string five;
+  in >> one >> five;
+  return one + " (1 min), " + five + " (5 min)";
+}
+
+// Pixels covered by the frame's triangles (overdraw counted): what the rasteriser must shade.
+double coveredPixels(const ImDrawData& data) {
+  double area = 0;
+  for (int l = 0; l < data.CmdListsCount; ++l) {
+    const ImDrawList& list = *data.CmdLists[l];
+    for (int i = 0; i + 2 < list.IdxBuffer.Size; i += 3) {
+      const ImVec2 a = list.VtxBuffer[list.IdxBuffer[i]].pos;
+      const ImVec2 b = list.VtxBuffer[list.IdxBuffer[i + 1]].pos;
+      const ImVec2 c = list.VtxBuffer[list.IdxBuffer[i + 2]].pos;
+      area += std::abs((b.x - a.x) * (c.y - a.y) - (c.x - a.x) * (b.y - a.y)) / 2.0;
+    }
+  }
+  return area;
 }
 
 // ---- a fake backend: one shop with two meters and a full set of usage series ----------------
@@ -393,6 +429,8 @@ struct SizeResult {
   std::uint64_t vertices = 0;
   std::uint64_t indices = 0;
   std::uint64_t drawCommands = 0;
+  double coveredMpx = 0;  // per frame, overdraw counted
+  double windowMpx = 0;
   double newPerFrame = 0;
   double imguiAllocsPerFrame = 0;
   std::string renderer;
@@ -405,6 +443,7 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
                                                const ui::Catalog& catalog, int width, int height) {
   SizeResult result;
   result.size = std::to_string(width) + "x" + std::to_string(height);
+  result.windowMpx = static_cast<double>(width) * static_cast<double>(height) / 1e6;
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
   SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
@@ -438,6 +477,7 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
   io.IniFilename = nullptr;
   io.LogFilename = nullptr;
   ImGui::StyleColorsLight();
+  ImGui::GetStyle().AntiAliasedLinesUseTex = options.baseline;
   ImGui_ImplSDL2_InitForOpenGL(window, gl);
   ImGui_ImplOpenGL3_Init("#version 130");
 
@@ -450,6 +490,7 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
   fonts.requireAll(catalog.allTexts());
   fonts.require(session.settings().siteName);
   screens::ScreenRouter router;
+  const ImVec4 page = ImGui::ColorConvertU32ToFloat4(ui::colour::Background);
 
   // Identify shop 101 and open its usage chart, as a tenant would.
   session.startIdentify();
@@ -477,6 +518,7 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
   std::vector<double> glTimes;
   std::vector<double> swap;
   std::vector<double> total;
+  std::vector<double> cpu;
   int rebuilds = 0;
   std::uint64_t newCalls = 0;
   std::uint64_t imguiAllocs = 0;
@@ -503,12 +545,19 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
         }
         ImGui_ImplOpenGL3_DestroyFontsTexture();
         ImGui_ImplOpenGL3_CreateFontsTexture();
+        if (!options.baseline) {  // as prepaid-kiosk does
+          glBindTexture(GL_TEXTURE_2D,
+                        static_cast<GLuint>(reinterpret_cast<std::uintptr_t>(io.Fonts->TexID)));
+          glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+          glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        }
         io.Fonts->ClearTexData();
         if (timed) {
           ++rebuilds;
         }
       }
       const auto b0 = Clock::now();
+      const double cpu0 = processCpuMs();
       const auto new0 = g_newCalls.load();
       const auto imgui0 = g_imguiAllocs.load();
       g_counting = true;
@@ -525,6 +574,10 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
                            ImVec2(0, 0),
                            ImVec2(io.DisplaySize.x, io.DisplaySize.y)};
       router.drawWindow(frame);
+      if (options.baseline) {
+        ImGui::GetBackgroundDrawList()->AddRectFilled(ImVec2(0, 0), io.DisplaySize,
+                                                      ui::colour::Background);
+      }
       ImGui::Render();
       g_counting = false;
       const auto b1 = Clock::now();
@@ -532,7 +585,7 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
         continue;  // new glyphs: rebuild and redraw before anything is shown, as the kiosk does
       }
       glViewport(0, 0, static_cast<int>(io.DisplaySize.x), static_cast<int>(io.DisplaySize.y));
-      glClearColor(0.95F, 0.96F, 0.97F, 1.0F);
+      glClearColor(page.x, page.y, page.z, 1.0F);
       glClear(GL_COLOR_BUFFER_BIT);
       const ImDrawData* data = ImGui::GetDrawData();
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
@@ -542,12 +595,15 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
       const auto g1 = Clock::now();
       SDL_GL_SwapWindow(window);
       const auto s1 = Clock::now();
+      const double cpu1 = processCpuMs();
       presented = true;
       if (timed) {
         build.push_back(msSince(b0, b1));
         glTimes.push_back(msSince(b1, g1));
         swap.push_back(msSince(g1, s1));
         total.push_back(msSince(b0, s1));
+        cpu.push_back(cpu1 - cpu0);
+        result.coveredMpx = std::max(result.coveredMpx, coveredPixels(*data) / 1e6);
         newCalls += g_newCalls.load() - new0;
         imguiAllocs += g_imguiAllocs.load() - imgui0;
         result.vertices = std::max<std::uint64_t>(result.vertices,
@@ -579,6 +635,7 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
   result.phases["gl"] = summarize(glTimes);
   result.phases["swap"] = summarize(swap);
   result.phases["total"] = summarize(total);
+  result.phases["cpu"] = summarize(cpu);
   result.newPerFrame =
       static_cast<double>(newCalls) / static_cast<double>(std::max<std::size_t>(1, build.size()));
   result.imguiAllocsPerFrame = static_cast<double>(imguiAllocs) /
@@ -589,10 +646,12 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
     std::vector<double> emptyGl;
     std::vector<double> emptySwap;
     std::vector<double> emptyTotal;
+    std::vector<double> emptyCpu;
     for (int i = 0; i < frames; ++i) {
       const auto e0 = Clock::now();
+      const double cpu0 = processCpuMs();
       glViewport(0, 0, width, height);
-      glClearColor(0.95F, 0.96F, 0.97F, static_cast<float>(i % 2));
+      glClearColor(page.x, page.y, page.z, 1.0F);
       glClear(GL_COLOR_BUFFER_BIT);
       if (options.finish) {
         glFinish();
@@ -600,7 +659,9 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
       const auto e1 = Clock::now();
       SDL_GL_SwapWindow(window);
       const auto e2 = Clock::now();
+      const double cpu1 = processCpuMs();
       if (i >= options.warmup) {
+        emptyCpu.push_back(cpu1 - cpu0);
         emptyGl.push_back(msSince(e0, e1));
         emptySwap.push_back(msSince(e1, e2));
         emptyTotal.push_back(msSince(e0, e2));
@@ -612,6 +673,7 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
     result.phases["empty_gl"] = summarize(emptyGl);
     result.phases["empty_swap"] = summarize(emptySwap);
     result.phases["empty"] = summarize(emptyTotal);
+    result.phases["empty_cpu"] = summarize(emptyCpu);
   }
 
   ImGui_ImplOpenGL3_Shutdown();
@@ -623,16 +685,16 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
 }
 
 void print(const SizeResult& r, const BenchOptions& options) {
-  std::printf("\n== %s  (%d frames, renderer: %s, swap interval %d, glFinish %s)\n", r.size.c_str(),
-              options.frames, r.renderer.c_str(), r.swapInterval, options.finish ? "on" : "off");
+  std::printf("\n== %s%s  (%d frames, renderer: %s, swap interval %d, glFinish %s)\n",
+              r.size.c_str(), options.baseline ? " BASELINE (before issue 8)" : "", options.frames,
+              r.renderer.c_str(), r.swapInterval, options.finish ? "on" : "off");
   std::printf("%-26s %9s %9s %9s %9s\n", "phase (ms)", "p50", "p99", "max", "mean");
-  const std::pair<const char*, const char*> rows[] = {{"build", "build (ours: NewFrame..Render)"},
-                                                      {"gl", "gl (clear+RenderDrawData)"},
-                                                      {"swap", "swap (SDL_GL_SwapWindow)"},
-                                                      {"total", "total"},
-                                                      {"empty_gl", "empty frame: clear"},
-                                                      {"empty_swap", "empty frame: swap"},
-                                                      {"empty", "empty frame: total"}};
+  const std::pair<const char*, const char*> rows[] = {
+      {"build", "build (ours: NewFrame..Render)"}, {"gl", "gl (clear+RenderDrawData)"},
+      {"swap", "swap (SDL_GL_SwapWindow)"},        {"total", "total"},
+      {"cpu", "total, CPU time (all threads)"},    {"empty_gl", "empty frame: clear"},
+      {"empty_swap", "empty frame: swap"},         {"empty", "empty frame: total"},
+      {"empty_cpu", "empty frame: CPU time"}};
   for (const auto& [key, label] : rows) {
     const auto it = r.phases.find(key);
     if (it == r.phases.end()) {
@@ -646,10 +708,11 @@ void print(const SizeResult& r, const BenchOptions& options) {
       "atlas rebuilds while timed: %d\n",
       r.firstFrameMs, r.atlasKpx, r.glyphs, r.rebuildsTimed);
   std::printf(
-      "draw data (max/frame): %llu vertices, %llu indices, %llu draw commands; heap "
-      "allocations per frame: %.1f operator new, %.1f ImGui\n",
+      "draw data (max/frame): %llu vertices, %llu indices, %llu draw commands, %.2f Mpx covered "
+      "(window %.2f Mpx); heap allocations per frame: %.1f operator new, %.1f ImGui\n",
       static_cast<unsigned long long>(r.vertices), static_cast<unsigned long long>(r.indices),
-      static_cast<unsigned long long>(r.drawCommands), r.newPerFrame, r.imguiAllocsPerFrame);
+      static_cast<unsigned long long>(r.drawCommands), r.coveredMpx, r.windowMpx, r.newPerFrame,
+      r.imguiAllocsPerFrame);
   const auto& build = r.phases.at("build");
   const auto& total = r.phases.at("total");
   std::printf("ours (build) p99 %.2f ms = %.0f %% of the %.1f ms budget: %s\n", build.p99,
@@ -667,14 +730,16 @@ void print(const SizeResult& r, const BenchOptions& options) {
 
 std::string json(const std::vector<SizeResult>& results, const BenchOptions& options) {
   std::ostringstream out;
-  out << "{\"frames\": " << options.frames << ", \"vsync\": " << (options.vsync ? "true" : "false")
+  out << "{\"baseline\": " << (options.baseline ? "true" : "false")
+      << ", \"frames\": " << options.frames << ", \"vsync\": " << (options.vsync ? "true" : "false")
       << ", \"finish\": " << (options.finish ? "true" : "false") << ", \"sizes\": [";
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
     out << (i > 0 ? ", " : "") << "{\"size\": \"" << r.size << "\", \"renderer\": \"" << r.renderer
         << "\", \"first_frame_ms\": " << r.firstFrameMs << ", \"atlas_kpx\": " << r.atlasKpx
         << ", \"glyphs\": " << r.glyphs << ", \"atlas_rebuilds_timed\": " << r.rebuildsTimed
-        << ", \"vertices\": " << r.vertices << ", \"new_per_frame\": " << r.newPerFrame
+        << ", \"vertices\": " << r.vertices << ", \"covered_mpx\": " << r.coveredMpx
+        << ", \"new_per_frame\": " << r.newPerFrame
         << ", \"imgui_allocs_per_frame\": " << r.imguiAllocsPerFrame;
     for (const auto& [phase, s] : r.phases) {
       out << ", \"" << phase << "\": {\"p50\": " << s.p50 << ", \"p99\": " << s.p99
@@ -722,6 +787,9 @@ int main(int argc, char** argv) {
   app.add_option("--assets", options.assetsDir, "assets directory (holds i18n/)");
   app.add_option("--lang", options.language, "zh-CN|en")->check(CLI::IsMember({"zh-CN", "en"}));
   app.add_option("--json", options.jsonPath, "also write the figures as JSON here");
+  app.add_flag("--baseline", options.baseline,
+               "draw as prepaid-kiosk did before issue 8 (GL_LINEAR font texture, texture-baked "
+               "lines, full-screen window background) for comparison");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -774,6 +842,7 @@ int main(int argc, char** argv) {
               std::getenv("LIBGL_ALWAYS_SOFTWARE") != nullptr ? std::getenv("LIBGL_ALWAYS_SOFTWARE")
                                                               : "(unset)",
               ::sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf("load average at start: %s\n", loadAverage().c_str());
 
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
     std::fprintf(stderr, "bench-kiosk-frame: SDL_Init failed: %s\n", SDL_GetError());
@@ -803,6 +872,7 @@ int main(int argc, char** argv) {
     results.push_back(std::move(*result));
   }
   SDL_Quit();
+  std::printf("\nload average at end: %s\n", loadAverage().c_str());
   if (!options.jsonPath.empty()) {
     std::ofstream out(options.jsonPath);
     out << json(results, options);
