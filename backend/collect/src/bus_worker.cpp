@@ -129,9 +129,13 @@ void BusWorker::loop() {
       std::lock_guard lock(m_mutex);
       if (m_readAll) {
         m_schedule.makeAllDue(now);
+        m_singleReads.clear();  // part of a whole-bus read: a pass like any other
       }
       for (const auto id : m_readRequests) {
         m_schedule.makeDue(id, now);
+        if (!m_readAll) {
+          m_singleReads.insert(id);
+        }
       }
       m_readAll = false;
       m_readRequests.clear();
@@ -151,7 +155,7 @@ void BusWorker::loop() {
     }
     now = Clock::now();
     if (const auto due = m_schedule.nextDue(now)) {
-      poll(*due);
+      pollAndTrack(*due);
       continue;
     }
     auto wakeAt =
@@ -483,6 +487,35 @@ void BusWorker::poll(store::MeterId id) {
   spdlog::debug("gateway {}: meter {} (unit {}) not read: {}", m_gateway.name, meter.serial,
                 meter.unitAddress, devices::describe(snapshot.error()));
   recordLinkChanges(id, m_schedule.recordFailure(id, kind, now));
+}
+
+void BusWorker::pollAndTrack(store::MeterId id) {
+  // Classified before the poll: its outcome changes the meter's failure count.
+  auto kind = PollKind::Scheduled;
+  const bool singleRead = m_singleReads.erase(id) > 0;
+  if (m_schedule.gatewayLost()) {
+    kind = PollKind::Probe;
+  } else if (singleRead) {
+    kind = PollKind::ReadNow;
+  } else if (m_schedule.consecutiveFailures(id) > 0) {
+    kind = PollKind::Retry;
+  }
+  const auto start = Clock::now();
+  poll(id);
+  const auto end = Clock::now();
+  if (m_schedule.gatewayLost()) {
+    m_passes.abandon();  // lost during this poll: the sweep did not finish
+    return;
+  }
+  std::set<store::MeterId> inGoodStanding;
+  for (const auto& [meterId, meter] : m_meters) {
+    if (!m_schedule.meterLost(meterId)) {
+      inGoodStanding.insert(meterId);
+    }
+  }
+  if (m_passes.recordPoll(id, kind, start, end, inGoodStanding)) {
+    m_deps.counters.publishPass(m_gateway.id, m_passes.stats());
+  }
 }
 
 void BusWorker::recordLinkChanges(store::MeterId meter, const PollOutcome& outcome) {

@@ -18,6 +18,7 @@
 #include "prepaid/collect/bus_schedule.hpp"
 #include "prepaid/collect/collect_options.hpp"
 #include "prepaid/collect/command_executor.hpp"
+#include "prepaid/collect/pass_tracker.hpp"
 #include "prepaid/collect/reading_pipeline.hpp"
 #include "prepaid/store/store.hpp"
 
@@ -60,6 +61,7 @@ class BusWorker {
   bool resolveDue(Clock::time_point now);
   bool claimAndExecute();
   void poll(store::MeterId meter);
+  void pollAndTrack(store::MeterId meter);  // poll() plus pass time
   void apply(const CommandContext& context, const Resolution& resolution, bool resolving);
   void noteContact(store::MeterId meter, Contact contact);
   void recordLinkChanges(store::MeterId meter, const PollOutcome& outcome);
@@ -76,6 +78,8 @@ class BusWorker {
   Clock::time_point m_claimPausedUntil{};
   bool m_loadedLeftovers = false;
   bool m_refreshedOnce = false;  // the first refresh also takes the gateway's stored link state
+  PassTracker m_passes;
+  std::set<store::MeterId> m_singleReads;  // made due by a one-meter "read now" (no pass opens)
 
   std::mutex m_mutex;  // guards the requests below
   std::condition_variable m_wakeup;

@@ -272,6 +272,19 @@ EngineStats CollectionEngine::stats() const {
   {
     std::lock_guard lock(m_mutex);
     stats.gateways = static_cast<std::int64_t>(m_workers.size());
+    std::lock_guard passLock(m_counters->passMutex);
+    for (const auto& [id, worker] : m_workers) {
+      GatewayPassStats pass;
+      pass.gatewayId = id;
+      pass.gatewayName = worker->gateway().name;
+      if (const auto found = m_counters->passes.find(id); found != m_counters->passes.end()) {
+        pass.passes = found->second.passes;
+        pass.lastPass = found->second.lastDuration;
+        pass.lastPassBusy = found->second.lastBusy;
+        pass.lastPassMeters = found->second.lastMeters;
+      }
+      stats.passes.push_back(std::move(pass));
+    }
   }
   const auto& c = *m_counters;
   stats.polls = c.polls.load(std::memory_order_relaxed);

@@ -1,5 +1,7 @@
 #include "prepaid/collect/collection_engine.hpp"
 
+#include <algorithm>
+
 #include "collect_fixture.hpp"
 #include "fake_meter.hpp"
 #include <gtest/gtest.h>
@@ -65,6 +67,33 @@ TEST_F(CollectionEngineTest, PollsEveryMeterOfEveryGatewayAndFeedsTheSink) {
   }
   collection->stop();
   EXPECT_GE(collection->stats().readings.written, 12);
+}
+
+TEST_F(CollectionEngineTest, PassTimeIsReportedPerGateway) {
+  const auto first = addGateway(*store, "g1");
+  const auto second = addGateway(*store, "g2");
+  for (int unit = 1; unit <= 3; ++unit) {
+    addMeter(*store, first.id, unit);
+    addMeter(*store, second.id, unit);
+  }
+  auto collection = engine();
+  ASSERT_TRUE(collection->start().has_value());
+  // Interval 1 s: at least two passes on each bus within the deadline.
+  ASSERT_TRUE(eventually([&] {
+    const auto stats = collection->stats();
+    return stats.passes.size() == 2 &&
+           std::ranges::all_of(stats.passes, [](const auto& pass) { return pass.passes >= 2; });
+  }));
+  const auto stats = collection->stats();
+  for (const auto& pass : stats.passes) {
+    EXPECT_TRUE(pass.gatewayName == "g1" || pass.gatewayName == "g2");
+    EXPECT_EQ(pass.lastPassMeters, 3);
+    EXPECT_GT(pass.lastPass.count(), 0);
+    EXPECT_LE(pass.lastPassBusy, pass.lastPass);
+    EXPECT_LT(pass.lastPass, std::chrono::seconds(1));  // three fake meters answer at once
+  }
+  collection->stop();
+  EXPECT_TRUE(collection->stats().passes.empty());  // no worker running
 }
 
 TEST_F(CollectionEngineTest, LostContactIsRaisedAndClearedForAMeter) {

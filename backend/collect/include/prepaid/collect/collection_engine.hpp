@@ -11,6 +11,7 @@
 // joins every thread.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <expected>
@@ -18,7 +19,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "prepaid/collect/bus_factory.hpp"
 #include "prepaid/collect/collect_error.hpp"
@@ -43,6 +46,16 @@ struct ReadScope {
   static ReadScope all() { return {Kind::All, 0}; }
 };
 
+/// Pass time of one gateway (see pass_tracker.hpp).
+struct GatewayPassStats {
+  store::GatewayId gatewayId = 0;
+  std::string gatewayName;
+  std::int64_t passes = 0;                   // completed since the engine started
+  std::chrono::nanoseconds lastPass{0};      // wall time of the last completed pass
+  std::chrono::nanoseconds lastPassBusy{0};  // time in polls during that pass
+  std::int64_t lastPassMeters = 0;           // meters attempted in it
+};
+
 struct EngineStats {
   std::int64_t gateways = 0;      // workers running
   std::int64_t polls = 0;         // successful snapshot reads
@@ -55,6 +68,9 @@ struct EngineStats {
   std::int64_t metersLost = 0;        // lost-contact transitions (raised)
   std::int64_t gatewaysLost = 0;
   PipelineStats readings;
+  /// One entry per running gateway worker, by gateway id; a gateway with no completed pass yet
+  /// has passes = 0.
+  std::vector<GatewayPassStats> passes;
 };
 
 class CollectionEngine {
