@@ -2,10 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "prepaid/ui/qr_matrix.hpp"
 
 namespace prepaid::kiosk::ui {
+
+namespace {
+ImDrawCallback g_solidFill = nullptr;  // set once by the frame loop before the first frame
+}  // namespace
+
+void setSolidFill(ImDrawCallback callback) {
+  g_solidFill = callback;
+}
 
 std::string Painter::t(const std::string& key) const {
   return m_catalog.text(m_language, key);
@@ -48,8 +57,40 @@ float Painter::textWrapped(ImFont* font, ImVec2 pos, float width, ImU32 colour,
 }
 
 void Painter::panel(ImVec2 pos, ImVec2 size, ImU32 fill, float rounding) {
-  drawList()->AddRectFilled(pos, ImVec2(pos.x + size.x, pos.y + size.y), fill,
-                            m_layout.px(rounding));
+  auto* dl = drawList();
+  const float radius = m_layout.px(rounding);
+  const bool opaque = (fill & IM_COL32_A_MASK) == IM_COL32_A_MASK;
+  if (g_solidFill == nullptr || !opaque || size.x * size.y < SolidFillMinPixels ||
+      size.x < 4 * radius || size.y < 4 * radius) {
+    dl->AddRectFilled(pos, ImVec2(pos.x + size.x, pos.y + size.y), fill, radius);
+    return;
+  }
+  // Whole pixels (a scissor is integral): what the rasteriser covers of the fractional
+  // rectangle anyway (pixel centres inside).
+  const float x0 = std::round(pos.x);
+  const float y0 = std::round(pos.y);
+  const float x1 = std::round(pos.x + size.x);
+  const float y1 = std::round(pos.y + size.y);
+  const float r = std::ceil(radius);
+  auto solid = [&](ImVec2 a, ImVec2 b) {
+    dl->PushClipRect(a, b, true);
+    dl->AddCallback(g_solidFill, reinterpret_cast<void*>(static_cast<std::uintptr_t>(fill)));
+    dl->PopClipRect();
+  };
+  // A cross of two solid rectangles, and the four rounded corners drawn by ImGui.
+  solid(ImVec2(x0, y0 + r), ImVec2(x1, y1 - r));
+  if (r > 0) {
+    solid(ImVec2(x0 + r, y0), ImVec2(x1 - r, y0 + r));
+    solid(ImVec2(x0 + r, y1 - r), ImVec2(x1 - r, y1));
+    dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x0 + r, y0 + r), fill, r,
+                      ImDrawFlags_RoundCornersTopLeft);
+    dl->AddRectFilled(ImVec2(x1 - r, y0), ImVec2(x1, y0 + r), fill, r,
+                      ImDrawFlags_RoundCornersTopRight);
+    dl->AddRectFilled(ImVec2(x0, y1 - r), ImVec2(x0 + r, y1), fill, r,
+                      ImDrawFlags_RoundCornersBottomLeft);
+    dl->AddRectFilled(ImVec2(x1 - r, y1 - r), ImVec2(x1, y1), fill, r,
+                      ImDrawFlags_RoundCornersBottomRight);
+  }
 }
 
 bool Painter::button(const char* id, std::string_view label, ImVec2 pos, ImVec2 size, Tone tone,

@@ -50,6 +50,7 @@
 #include "prepaid/screens/frame.hpp"
 #include "prepaid/ui/catalog.hpp"
 #include "prepaid/ui/font_set.hpp"
+#include "prepaid/ui/gl_solid_fill.hpp"
 #include "prepaid/version.hpp"
 #include "prepaid/viewmodels/kiosk_session.hpp"
 
@@ -112,7 +113,25 @@ struct BenchOptions {
   // default) with texture-baked line edges, and the root window painting a full-screen
   // background over the clear. Same draw code otherwise, so the difference is what changed.
   bool baseline = false;
+  bool solidFill = true;         // large opaque panels as scissored clears (ui::setSolidFill)
+  std::string screenshotPrefix;  // write the last chart frame as <prefix>-WxH.ppm
 };
+
+// The back buffer as a binary PPM (top row first), to compare renderings pixel by pixel.
+bool writePpm(const std::string& path, int width, int height) {
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(width) *
+                                    static_cast<std::size_t>(height) * 3);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, pixels.data());
+  std::ofstream out(path, std::ios::binary);
+  out << "P6\n" << width << " " << height << "\n255\n";
+  const auto row = static_cast<std::size_t>(width) * 3;
+  for (int y = height - 1; y >= 0; --y) {
+    out.write(reinterpret_cast<const char*>(pixels.data() + static_cast<std::size_t>(y) * row),
+              static_cast<std::streamsize>(row));
+  }
+  return static_cast<bool>(out);
+}
 
 double msSince(Clock::time_point t0, Clock::time_point t1) {
   return std::chrono::duration<double, std::milli>(t1 - t0).count();
@@ -491,6 +510,7 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
   fonts.require(session.settings().siteName);
   screens::ScreenRouter router;
   const ImVec4 page = ImGui::ColorConvertU32ToFloat4(ui::colour::Background);
+  ui::setSolidFill(options.solidFill && !options.baseline ? &ui::glSolidFill : nullptr);
 
   // Identify shop 101 and open its usage chart, as a tenant would.
   session.startIdentify();
@@ -524,7 +544,7 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
   std::uint64_t imguiAllocs = 0;
   const int frames = options.warmup + options.frames;
   for (int i = 0; i < frames; ++i) {
-    const bool timed = i >= options.warmup;
+    bool timed = i >= options.warmup;
     // Outside the timed part, as the kiosk does at the start of a frame: a new view (tab tap),
     // view-model results applied, input keeps the idle timer from returning to attract.
     const auto& view = views[static_cast<std::size_t>(i) % views.size()];
@@ -593,6 +613,13 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
         glFinish();
       }
       const auto g1 = Clock::now();
+      if (i == frames - 1 && !options.screenshotPrefix.empty()) {
+        const std::string path = options.screenshotPrefix + "-" + result.size + ".ppm";
+        if (!writePpm(path, width, height)) {
+          return std::unexpected("cannot write " + path);
+        }
+        timed = false;  // the read-back is not part of a frame
+      }
       SDL_GL_SwapWindow(window);
       const auto s1 = Clock::now();
       const double cpu1 = processCpuMs();
@@ -685,9 +712,11 @@ std::expected<SizeResult, std::string> runSize(const BenchOptions& options,
 }
 
 void print(const SizeResult& r, const BenchOptions& options) {
-  std::printf("\n== %s%s  (%d frames, renderer: %s, swap interval %d, glFinish %s)\n",
-              r.size.c_str(), options.baseline ? " BASELINE (before issue 8)" : "", options.frames,
-              r.renderer.c_str(), r.swapInterval, options.finish ? "on" : "off");
+  std::printf(
+      "\n== %s%s  (%d frames, renderer: %s, swap interval %d, glFinish %s, solid fill %s)\n",
+      r.size.c_str(), options.baseline ? " BASELINE (before issue 8)" : "", options.frames,
+      r.renderer.c_str(), r.swapInterval, options.finish ? "on" : "off",
+      options.solidFill && !options.baseline ? "on" : "off");
   std::printf("%-26s %9s %9s %9s %9s\n", "phase (ms)", "p50", "p99", "max", "mean");
   const std::pair<const char*, const char*> rows[] = {
       {"build", "build (ours: NewFrame..Render)"}, {"gl", "gl (clear+RenderDrawData)"},
@@ -787,6 +816,12 @@ int main(int argc, char** argv) {
   app.add_option("--assets", options.assetsDir, "assets directory (holds i18n/)");
   app.add_option("--lang", options.language, "zh-CN|en")->check(CLI::IsMember({"zh-CN", "en"}));
   app.add_option("--json", options.jsonPath, "also write the figures as JSON here");
+  std::string solidFill = "on";
+  app.add_option("--solid-fill", solidFill,
+                 "large opaque panels as scissored glClear, as prepaid-kiosk does (on|off)")
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--screenshot", options.screenshotPrefix,
+                 "write the last chart frame of each size to <prefix>-WxH.ppm (not timed)");
   app.add_flag("--baseline", options.baseline,
                "draw as prepaid-kiosk did before issue 8 (GL_LINEAR font texture, texture-baked "
                "lines, full-screen window background) for comparison");
@@ -797,6 +832,7 @@ int main(int argc, char** argv) {
   }
   options.vsync = vsync == "on";
   options.finish = finish == "on";
+  options.solidFill = solidFill == "on";
   std::vector<std::pair<int, int>> sizes;
   for (const auto& text : options.sizes) {
     auto size = parseSize(text);

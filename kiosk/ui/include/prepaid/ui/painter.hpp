@@ -42,6 +42,15 @@ inline constexpr std::array<ImU32, 4> Rates = {rgb(0xD32F2F), rgb(0xF57C00), rgb
 
 enum class Tone { Primary, Secondary, Danger, Selected };
 
+/// How large opaque panels are filled. ImGui draws every rectangle as textured, blended
+/// triangles, and a software rasteriser (Mesa llvmpipe, a kiosk PC without a GPU) pays for each
+/// pixel of that; a panel behind a chart is half a frame's pixels. The frame loop may install a
+/// renderer callback that fills a draw command's clip rectangle with the solid colour held in
+/// UserCallbackData (an ImU32): see gl_solid_fill.hpp. nullptr (the default): AddRectFilled.
+void setSolidFill(ImDrawCallback callback);
+/// Panels at least this large (pixels) and opaque use the solid fill when one is installed.
+inline constexpr float SolidFillMinPixels = 40000;
+
 class Painter {
  public:
   Painter(FontSet& fonts, const Catalog& catalog, Layout layout, Language language)
@@ -62,6 +71,7 @@ class Painter {
                    std::string_view text);
   /// Wrapped to `width`; returns the height used.
   float textWrapped(ImFont* font, ImVec2 pos, float width, ImU32 colour, std::string_view text);
+  /// A filled rounded rectangle (a background: drawn before what lies on it).
   void panel(ImVec2 pos, ImVec2 size, ImU32 fill, float rounding = 16);
 
   /// A touch button; true when released over it. Drawn darker and offset while pressed.
