@@ -30,6 +30,8 @@ std::string_view toString(BillingErrorCode code) {
       return "not_correctable";
     case BillingErrorCode::AlreadyCorrected:
       return "already_corrected";
+    case BillingErrorCode::LedgerNotEmpty:
+      return "ledger_not_empty";
     case BillingErrorCode::IdempotencyConflict:
       return "idempotency_conflict";
     case BillingErrorCode::EmptyIdempotencyKey:

@@ -770,6 +770,7 @@ namespace {
 std::expected<void, BillingError> afterBalanceChange(store::WriteTransaction& tx,
                                                      MeterContext& context, const SiteContext& site,
                                                      const BillingOptions& options,
+                                                     domain::BalanceChange change,
                                                      domain::Instant now,
                                                      std::optional<store::CommandId>& closeQueued) {
   if (auto refreshed = detail::refreshBalance(tx, context); !refreshed) {
@@ -780,8 +781,8 @@ std::expected<void, BillingError> afterBalanceChange(store::WriteTransaction& tx
   }
   detail::trackArrears(context, now);
   detail::AlarmEffects alarms;
-  if (auto evaluated = detail::evaluateBalanceAlarms(
-          tx, context, site, options, domain::BalanceChange::Consumption, now, alarms);
+  if (auto evaluated =
+          detail::evaluateBalanceAlarms(tx, context, site, options, change, now, alarms);
       !evaluated) {
     return std::unexpected(evaluated.error());
   }
@@ -800,14 +801,12 @@ std::expected<void, BillingError> afterBalanceChange(store::WriteTransaction& tx
   return lift(tx.billingState().save(context.state), "billing state");
 }
 
-/// The shared tail of refund() and correct(): appends `entry`, builds its receipt and applies the
-/// alarms and trip policy to the new balance.
-std::expected<Receipt, BillingError> postBalanceChange(store::WriteTransaction& tx,
-                                                       MeterContext& context,
-                                                       const SiteContext& site,
-                                                       const BillingOptions& options,
-                                                       const store::LedgerEntry& entry,
-                                                       domain::Instant now, const char* what) {
+/// The shared tail of refund(), correct() and postOpeningBalance(): appends `entry`, builds its
+/// receipt and applies the alarms and trip policy to the new balance.
+std::expected<Receipt, BillingError> postBalanceChange(
+    store::WriteTransaction& tx, MeterContext& context, const SiteContext& site,
+    const BillingOptions& options, const store::LedgerEntry& entry, domain::Instant now,
+    const char* what, domain::BalanceChange change = domain::BalanceChange::Consumption) {
   auto posted = lift(tx.ledger().append(entry), what);
   if (!posted) {
     return std::unexpected(posted.error());
@@ -816,7 +815,8 @@ std::expected<Receipt, BillingError> postBalanceChange(store::WriteTransaction& 
   if (!receipt) {
     return receipt;
   }
-  if (auto after = afterBalanceChange(tx, context, site, options, now, receipt->closeCommandId);
+  if (auto after =
+          afterBalanceChange(tx, context, site, options, change, now, receipt->closeCommandId);
       !after) {
     return std::unexpected(after.error());
   }
@@ -984,6 +984,143 @@ std::expected<Receipt, BillingError> BillingService::correct(const CorrectionReq
         entry.createdAt = now;
         return postBalanceChange(tx, context, *site, m_options, entry, now, "correction");
       });
+}
+
+// [SECTION] opening balances
+
+std::string openingBalanceKey(store::MeterId meter) {
+  return "opening:" + std::to_string(meter);
+}
+
+bool isOpeningBalance(const store::LedgerEntry& entry) {
+  return entry.kind == domain::EntryKind::TransferIn && !entry.referencedEntryId &&
+         entry.idempotencyKey == openingBalanceKey(entry.meterId);
+}
+
+namespace {
+
+// The purchase-count register of the meters is 32 bits unsigned (devices/meter profiles).
+constexpr std::int64_t MaxPurchaseCount = 4'294'967'295;
+
+std::expected<void, BillingError> checkOpeningRequest(const OpeningBalanceRequest& request) {
+  if (request.source.empty()) {
+    return std::unexpected(
+        error(BillingErrorCode::MissingSource, "the operator or channel (source) is required"));
+  }
+  if (request.amountFen <= 0) {
+    return std::unexpected(
+        error(BillingErrorCode::NonPositiveAmount, "an opening balance must be > 0 fen, got " +
+                                                       std::to_string(request.amountFen) +
+                                                       " (a zero balance needs no entry)"));
+  }
+  if (request.purchaseCount &&
+      (*request.purchaseCount < 0 || *request.purchaseCount > MaxPurchaseCount)) {
+    return std::unexpected(error(BillingErrorCode::InvalidConfiguration,
+                                 "purchase count must be 0.." + std::to_string(MaxPurchaseCount) +
+                                     ", got " + std::to_string(*request.purchaseCount)));
+  }
+  return {};
+}
+
+std::expected<Receipt, BillingError> postOpening(store::WriteTransaction& tx,
+                                                 const BillingOptions& options,
+                                                 const OpeningBalanceRequest& request,
+                                                 domain::Instant now) {
+  const std::string key = openingBalanceKey(request.meterId);
+  auto existing = lift(tx.ledger().entryByKey(key), "idempotency key");
+  if (!existing) {
+    return std::unexpected(existing.error());
+  }
+  if (*existing) {
+    const auto& first = **existing;
+    // A purchase count left out of the request means "whatever the backend had": it matches.
+    const bool sameCount = !request.purchaseCount || first.purchaseCount == request.purchaseCount;
+    if (!isOpeningBalance(first) || first.amountFen != request.amountFen || !sameCount) {
+      return std::unexpected(error(
+          BillingErrorCode::IdempotencyConflict,
+          "meter " + std::to_string(request.meterId) + " already has an opening balance of " +
+              std::to_string(first.amountFen) + " fen" +
+              (first.purchaseCount ? " and purchase count " + std::to_string(*first.purchaseCount)
+                                   : std::string()) +
+              " (ledger entry " + std::to_string(first.id) + ")"));
+    }
+    return receiptOf(tx, first, Replay::Replayed);
+  }
+  auto site = detail::loadSite(tx);
+  if (!site) {
+    return std::unexpected(site.error());
+  }
+  auto loaded = detail::loadMeter(tx, request.meterId);
+  if (!loaded) {
+    return std::unexpected(loaded.error());
+  }
+  MeterContext& context = *loaded;
+  if (auto open = checkOpen(context); !open) {
+    return std::unexpected(open.error());
+  }
+  // Counted from the entries themselves, not the balance cache: a meter whose entries sum to 0
+  // still has a history an opening balance must not be slipped in front of.
+  auto check = lift(tx.ledger().checkBalance(context.meter.id), meterName(context.meter));
+  if (!check) {
+    return std::unexpected(check.error());
+  }
+  if (check->entryCount > 0) {
+    return std::unexpected(
+        error(BillingErrorCode::LedgerNotEmpty,
+              meterName(context.meter) + " already has " + std::to_string(check->entryCount) +
+                  " ledger entr" + (check->entryCount == 1 ? "y" : "ies") + " (balance " +
+                  domain::formatYuan(domain::Money::fromFen(check->sumFen)) +
+                  " yuan): an opening balance is posted only before any other entry"));
+  }
+  // The backend's count must equal the meter's, or the first reading would look like a sale the
+  // backend does not know (meter ahead) and freeze the mirror.
+  std::optional<std::int64_t> count = request.purchaseCount;
+  if (count && *count != context.meter.purchaseCount) {
+    if (auto set = lift(tx.meters().setPurchaseCount(context.meter.id, *count), "purchase count");
+        !set) {
+      return std::unexpected(set.error());
+    }
+    context.meter.purchaseCount = *count;
+  }
+  if (!count && context.meterSide()) {
+    count = context.meter.purchaseCount;
+  }
+  store::LedgerEntry entry;
+  entry.meterId = context.meter.id;
+  entry.accountId = context.account->id;
+  entry.kind = domain::EntryKind::TransferIn;
+  entry.amountFen = request.amountFen;
+  entry.idempotencyKey = key;
+  entry.purchaseCount = count;
+  entry.source = request.source;
+  entry.note = request.note.empty() ? "opening balance" : "opening balance: " + request.note;
+  entry.createdAt = now;
+  // A level the meter opens in was the tenant's before the migration: shown, not announced, and
+  // the next downward crossing is announced (as after a recharge or a transfer in).
+  return postBalanceChange(tx, context, *site, options, entry, now, "opening balance",
+                           domain::BalanceChange::Recharge);
+}
+
+}  // namespace
+
+std::expected<Receipt, BillingError> BillingService::postOpeningBalance(
+    const OpeningBalanceRequest& request) {
+  if (auto checked = checkOpeningRequest(request); !checked) {
+    return std::unexpected(checked.error());
+  }
+  const domain::Instant now = m_clock();
+  return runWrite(m_store,
+                  [&](store::WriteTransaction& tx) -> std::expected<Receipt, BillingError> {
+                    return postOpening(tx, m_options, request, now);
+                  });
+}
+
+std::expected<Receipt, BillingError> BillingService::postOpeningBalance(
+    store::WriteTransaction& tx, const OpeningBalanceRequest& request) {
+  if (auto checked = checkOpeningRequest(request); !checked) {
+    return std::unexpected(checked.error());
+  }
+  return postOpening(tx, m_options, request, m_clock());
 }
 
 std::expected<store::TariffVersion, BillingError> BillingService::changePrice(

@@ -11,7 +11,9 @@
 
 #include <toml++/toml.h>
 
+#include "prepaid/billing/billing_service.hpp"
 #include "prepaid/domain/billing_mode.hpp"
+#include "prepaid/domain/money.hpp"
 #include "prepaid/domain/tariff_codec.hpp"
 #include "prepaid/domain/trip_policy.hpp"
 #include "prepaid/store/store.hpp"
@@ -217,8 +219,46 @@ store::TariffId tariffNamed(const Reader& in, const std::map<std::string, store:
   return found->second;
 }
 
+// What init posted besides the site itself, for the summary line.
+struct Openings {
+  std::int64_t meters = 0;
+  std::int64_t totalFen = 0;
+};
+
+// opening_balance_fen: whole fen, >= 0. A float (150.5) or a string ("150") is refused with the
+// row and the meter named: money in a site file is never guessed at.
+std::optional<std::int64_t> openingBalanceFen(const Reader& in, const toml::table& meter,
+                                              const std::string& where, const std::string& serial) {
+  const auto* node = meter.get("opening_balance_fen");
+  if (node == nullptr) {
+    return std::nullopt;
+  }
+  constexpr std::int64_t MaxFen = 1'000'000'000'000;  // 10,000,000,000.00 yuan: a typo, not money
+  const auto value = node->value<std::int64_t>();
+  if (!node->is_integer() || !value || *value < 0 || *value > MaxFen) {
+    std::string got;
+    if (value) {
+      got = std::to_string(*value);
+    } else if (const auto real = node->value_exact<double>()) {
+      std::ostringstream text;
+      text << *real;
+      got = "the floating-point number " + text.str();
+    } else if (const auto string = node->value_exact<std::string>()) {
+      got = "the string \"" + *string + "\"";
+    } else {
+      std::ostringstream type;
+      type << node->type();
+      got = "a value of type " + type.str();
+    }
+    in.fail(where + "opening_balance_fen",
+            "meter " + serial + ": must be a whole number of fen 0.." + std::to_string(MaxFen) +
+                " (e.g. 15000 for 150.00 yuan), got " + got);
+  }
+  return *value;
+}
+
 void apply(const Reader& in, const toml::table& root, store::WriteTransaction& tx,
-           domain::Instant now) {
+           domain::Instant now, billing::BillingService& billingService, Openings& openings) {
   in.onlyKnown(root, "", {"site", "settings", "tariffs", "building", "gateway"});
   const auto tariffs = applyTariffs(in, root, tx, now);
   if (const auto* site = root["site"].as_table()) {
@@ -310,17 +350,18 @@ void apply(const Reader& in, const toml::table& root, store::WriteTransaction& t
       const auto mw = w + "meter[" + std::to_string(m++) + "].";
       in.onlyKnown(*meter, mw,
                    {"serial", "unit", "profile", "billing", "shop", "key", "mac", "trip_policy",
-                    "tenant", "purchase_count", "tariff"});
+                    "tenant", "purchase_count", "tariff", "opening_balance_fen"});
       store::Meter config;
       config.serial = in.required(*meter, mw, "serial");
+      const auto opening = openingBalanceFen(in, *meter, mw, config.serial);
       config.unitAddress = in.integer(*meter, mw, "unit", 1, 247).value_or(0);
       if (config.unitAddress == 0) {
         in.fail(mw + "unit", "required, 1..247");
       }
       config.profile = in.text(*meter, mw, "profile").value_or("single-phase-prepaid");
       config.gatewayId = added.id;
-      const auto billing = in.text(*meter, mw, "billing").value_or("meter_side");
-      const auto mode = domain::parseBillingMode(billing);
+      const auto billingText = in.text(*meter, mw, "billing").value_or("meter_side");
+      const auto mode = domain::parseBillingMode(billingText);
       if (!mode) {
         in.fail(mw + "billing", "meter_side or server_side");
       }
@@ -343,14 +384,40 @@ void apply(const Reader& in, const toml::table& root, store::WriteTransaction& t
       if (auto name = in.text(*meter, mw, "tariff")) {
         config.tariffId = tariffNamed(in, tariffs, mw + "tariff", *name);
       }
-      config.purchaseCount = in.integer(*meter, mw, "purchase_count", 0, 4294967295).value_or(0);
+      const auto purchaseCount = in.integer(*meter, mw, "purchase_count", 0, 4294967295);
+      config.purchaseCount = purchaseCount.value_or(0);
+      const auto tenantName = in.text(*meter, mw, "tenant");
+      if (opening && *opening > 0 && !tenantName) {
+        in.fail(mw + "opening_balance_fen",
+                "meter " + config.serial +
+                    ": an opening balance needs a tenant (it belongs to the tenant's account)");
+      }
       const auto meterRow = check(tx.meters().add(config), mw);
-      if (auto tenantName = in.text(*meter, mw, "tenant")) {
+      if (tenantName) {
         store::Tenant tenant;
         tenant.name = *tenantName;
         const auto person = check(tx.accounts().addTenant(tenant), mw + "tenant");
         check(tx.accounts().openAccount(person.id, {meterRow.id}, now), mw + "tenant");
         check(tx.meters().setStatus(meterRow.id, store::MeterStatus::Opened), mw + "tenant");
+      }
+      // A zero balance needs no entry: the meter starts like a new one (purchase_count still
+      // sets the backend's count).
+      if (opening && *opening > 0) {
+        billing::OpeningBalanceRequest request;
+        request.meterId = meterRow.id;
+        request.amountFen = *opening;
+        request.purchaseCount = purchaseCount;
+        request.source = "prepaidctl init";
+        request.note = "site file " + std::filesystem::path(in.file).filename().string();
+        const auto posted = billingService.postOpeningBalance(tx, request);
+        if (!posted) {
+          in.fail(mw + "opening_balance_fen",
+                  "meter " + config.serial + ": " +
+                      std::string(billing::toString(posted.error().code)) + ": " +
+                      posted.error().message);
+        }
+        ++openings.meters;
+        openings.totalFen += *opening;
       }
     }
   }
@@ -373,10 +440,14 @@ int init(const std::string& siteFile, const std::string& db) {
   const Reader reader{siteFile};
   std::string failure;
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  // Opening balances go through billing (the same rules and alarm/relay evaluation as the running
+  // backend), inside init's one transaction: a bad row leaves nothing written.
+  billing::BillingService billing(**opened, [now] { return now; });
+  Openings openings;
   const auto written = (*opened)->write([&](store::WriteTransaction& tx)
                                             -> std::expected<void, store::StoreError> {
     try {
-      apply(reader, root, tx, now);
+      apply(reader, root, tx, now, billing, openings);
     } catch (const SiteFileError& e) {
       failure = e.message;
       return std::unexpected(store::StoreError{store::StoreErrorCode::InvalidArgument, e.message});
@@ -392,6 +463,10 @@ int init(const std::string& siteFile, const std::string& db) {
     return 3;
   }
   std::cout << "site written to " << db << "\n";
+  if (openings.meters > 0) {
+    std::cout << "opening balances: " << openings.meters << " meters, "
+              << domain::formatYuan(domain::Money::fromFen(openings.totalFen)) << " yuan\n";
+  }
   return 0;
 }
 

@@ -24,6 +24,7 @@ enum class BillingErrorCode {
                           // in the meter protocol; a delivered recharge cannot be taken back)
   NotCorrectable,         // only recharges and refunds can be corrected (not corrections)
   AlreadyCorrected,       // an entry is corrected at most once
+  LedgerNotEmpty,         // an opening balance for a meter that already has ledger entries
   IdempotencyConflict,    // the key was used before for a different request
   EmptyIdempotencyKey,    // every money-moving request needs a key
   MissingSource,          // every money-moving request names its operator or channel

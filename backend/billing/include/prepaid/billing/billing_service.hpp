@@ -30,9 +30,11 @@
 #include "prepaid/domain/time.hpp"
 #include "prepaid/domain/trip_policy.hpp"
 #include "prepaid/store/ids.hpp"
+#include "prepaid/store/ledger_repository.hpp"
 #include "prepaid/store/reading_repository.hpp"
 #include "prepaid/store/store.hpp"
 #include "prepaid/store/tariff_repository.hpp"
+#include "prepaid/store/transaction.hpp"
 
 namespace prepaid::backend::billing {
 
@@ -115,6 +117,28 @@ struct CorrectionRequest {
   std::string note;
 };
 
+/// 期初余额: the balance a meter brings when a running site migrates onto Prepaid, and for a
+/// meter-side meter the purchase count (购电次数) the meter already holds. Posted once per meter,
+/// before any other ledger entry, as a TransferIn entry under the key openingBalanceKey(meter)
+/// (README.md "Opening balances"). Nothing is sent to the meter: the money is already there.
+struct OpeningBalanceRequest {
+  store::MeterId meterId = 0;
+  std::int64_t amountFen = 0;  // > 0 (a zero balance needs no entry: post nothing)
+  // The meter's own purchase count (0..4294967295). Meter-side: the backend's count is set to it
+  // so the purchase-count check agrees with the meter; when absent, the backend's current count
+  // is kept and recorded. Server-side: optional, sets the count later sales continue from.
+  std::optional<std::int64_t> purchaseCount;
+  std::string source;  // operator or tool ("prepaidctl init")
+  std::string note;
+};
+
+/// "opening:<meter id>", the idempotency key of a meter's opening balance entry.
+[[nodiscard]] std::string openingBalanceKey(store::MeterId meter);
+
+/// True for the entry postOpeningBalance wrote: a TransferIn under openingBalanceKey(meter) that
+/// references no other entry (a replacement transfer always references its TransferOut).
+[[nodiscard]] bool isOpeningBalance(const store::LedgerEntry& entry);
+
 enum class Replay {
   New,       // the entry was posted by this call
   Replayed,  // the key was used before for the same request: the first result is returned
@@ -168,6 +192,24 @@ class BillingService {
   /// recharge NotSupportedMeterSide unless its Recharge command is still queued and it is the
   /// latest sale (then the command is cancelled and the purchase count given back).
   [[nodiscard]] std::expected<Receipt, BillingError> correct(const CorrectionRequest& request);
+
+  /// 期初余额: posts a meter's opening balance (see OpeningBalanceRequest) in its own
+  /// Durability::Full transaction, then evaluates alarms (as after a recharge: a low opening level
+  /// is shown, not announced) and, for a server-side meter, the trip policy (a Close for a relay
+  /// billing opened). No Recharge command is queued. Checks: source, amount > 0, purchase count in
+  /// range (InvalidConfiguration), meter known, not replaced/closed (MeterClosed), on an open
+  /// account (AccountNotOpen), no ledger entry yet (LedgerNotEmpty). The hoarding cap does not
+  /// apply (the money is the tenant's already). Idempotent: the same meter, amount and purchase
+  /// count again returns the first receipt (Replayed); a different amount or count for a meter
+  /// that has its opening balance is IdempotencyConflict.
+  [[nodiscard]] std::expected<Receipt, BillingError> postOpeningBalance(
+      const OpeningBalanceRequest& request);
+
+  /// The same inside the caller's write transaction (prepaidctl init writes a whole site, opening
+  /// balances included, in one transaction). On an error the caller must roll back: some of the
+  /// posting may already be in `tx`. Call with Durability::Full.
+  [[nodiscard]] std::expected<Receipt, BillingError> postOpeningBalance(
+      store::WriteTransaction& tx, const OpeningBalanceRequest& request);
 
   /// 调价: adds a tariff version taking effect at `effectiveFrom` (>= now; energy before it keeps
   /// the old price, nothing posted is re-rated). Errors: UnknownTariff, InvalidTariff,
