@@ -4,8 +4,13 @@
 Runs the demo against the build tree with a temp PREPAID_DEMO_DATA and no DISPLAY, waits for the
 API, checks health, logs in as the demo admin, lists meter statuses (>= 100 meters, some online
 after a collection pass), sells 10.00 yuan to a meter-side meter and waits for its recharge to
-reach the meter, waits for a charge ledger entry on a server-side meter (rated by the demo's
-tariffs: the site default TOU tariff or the tiered one on B-2F), then sends SIGINT and checks that every process it started is gone.
+reach the meter, waits for charge ledger entries on server-side meters (rated by the demo's
+tariffs: the site default TOU tariff or the tiered one on B-2F, paid from the site file's opening
+balances) and meter-side deductions mirrored from the meters, checks that the opening balances
+made the start clean (no billing trip of a let server-side meter, meter-side meters read with the
+ledger's balance and purchase count and not tripped, no "meter balance above the ledger" in the
+backend log, no purchase-count mismatch), then sends SIGINT and checks that every process it
+started is gone.
 Usage: demo_e2e_test.py SOURCE_DIR BUILD_DIR
 """
 import json
@@ -149,30 +154,75 @@ def main():
         eventually("recharge confirmed by the meter", delivered)
         print(f"recharge of meter {target['serial']} confirmed in {time.monotonic() - t0:.1f}s")
 
-        # Server-side meters are billed by the backend under the demo's tariffs (site default or
-        # the meter's own): every one that has been read has a billing baseline and a tariff.
-        # (No charge is expected yet: the site file gives accounts no opening balance, so billing
-        # trips server-side meters on arrears and they use nothing — see the closing note.)
-        def server_side_billed():
+        # Server-side meters are rated by the backend through the demo's tariffs (site default or
+        # the meter's own) and paid from their opening balances: a collection pass that sees
+        # energy used leaves a charge entry (without opening balances billing would trip them on
+        # arrears at the first reading instead).
+        def ledger(sql):
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
             try:
-                rows = con.execute(
-                    "SELECT m.serial, t.name, b.baseline_total_centi_kwh FROM meters m "
-                    "JOIN meter_billing_state b ON b.meter_id = m.id "
-                    "LEFT JOIN tariffs t ON t.id = COALESCE(m.tariff_id, "
-                    "(SELECT default_tariff_id FROM settings)) "
-                    "WHERE m.billing_mode = 'server_side'").fetchall()
+                return con.execute(sql).fetchall()
             except sqlite3.OperationalError:  # busy with a writer: ask again
                 return None
             finally:
                 con.close()
-            assert all(name for _, name, _ in rows), f"billed without a tariff: {rows}"
-            return rows if len(rows) >= 10 else None
+
+        def server_side_charges():
+            rows = ledger(
+                "SELECT m.serial, t.name, -l.amount_fen FROM ledger_entries l "
+                "JOIN meters m ON m.id = l.meter_id "
+                "LEFT JOIN tariffs t ON t.id = COALESCE(m.tariff_id, "
+                "(SELECT default_tariff_id FROM settings)) "
+                "WHERE l.kind = 'charge' AND l.amount_fen < 0 AND m.billing_mode = 'server_side'")
+            if rows is None:
+                return None
+            assert all(name for _, name, _ in rows), f"charged without a tariff: {rows}"
+            return rows if len({serial for serial, _, _ in rows}) >= 5 else None
 
         t0 = time.monotonic()
-        billed = eventually("server-side meters billed under a tariff", server_side_billed)
-        print(f"{len(billed)} server-side meters billed in {time.monotonic() - t0:.1f}s,"
-              f" e.g. {billed[0]}")
+        charges = eventually("charge entries on server-side meters", server_side_charges)
+        print(f"{len(charges)} charge entries on server-side meters in {time.monotonic() - t0:.1f}s,"
+              f" e.g. {charges[0]}")
+
+        # Meter-side meters: their own deductions are mirrored as charges.
+        def meter_side_mirrored():
+            rows = ledger("SELECT COUNT(DISTINCT l.meter_id) FROM ledger_entries l "
+                          "JOIN meters m ON m.id = l.meter_id "
+                          "WHERE l.kind = 'charge' AND l.amount_fen < 0 "
+                          "AND m.billing_mode = 'meter_side'")
+            return rows[0][0] if rows and rows[0][0] >= 5 else None
+
+        mirrored = eventually("meter-side deductions mirrored", meter_side_mirrored)
+        print(f"{mirrored} meter-side meters with mirrored deductions")
+
+        # Every let shop but the one demo meter in arrears came with an opening balance.
+        openings = ledger("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'transfer_in' "
+                          "AND idempotency_key = 'opening:' || meter_id")
+        assert openings and openings[0][0] >= 90, f"opening balances: {openings}"
+
+        # The meters started normal: no let server-side meter that opened with 50.00 or more (far
+        # from empty at demo speed during this test) was tripped by billing...
+        trips = ledger("SELECT m.serial, c.payload, c.state FROM commands c "
+                       "JOIN meters m ON m.id = c.meter_id "
+                       "JOIN ledger_entries o ON o.meter_id = m.id AND o.kind = 'transfer_in' "
+                       "WHERE c.kind = 'trip' AND m.billing_mode = 'server_side' "
+                       "AND o.amount_fen >= 5000")
+        assert trips == [], f"server-side meters tripped despite their opening balance: {trips}"
+        # ...and such a meter-side meter reports a closed relay and never a purchase count ahead of
+        # the one the backend took over.
+        tripped = ledger("SELECT m.serial, r.relay, r.purchase_count, m.purchase_count "
+                         "FROM readings r JOIN meters m ON m.id = r.meter_id "
+                         "JOIN ledger_entries o ON o.meter_id = m.id AND o.kind = 'transfer_in' "
+                         "WHERE m.billing_mode = 'meter_side' AND o.amount_fen >= 5000 "
+                         "AND (r.relay = 'open' OR r.purchase_count > m.purchase_count)")
+        assert tripped == [], f"meter-side meters tripped or ahead of the backend: {tripped}"
+        mismatches = ledger("SELECT m.serial, a.detail FROM alarms a JOIN meters m "
+                            "ON m.id = a.meter_id WHERE a.kind = 'purchase_count_mismatch'")
+        assert mismatches == [], f"purchase-count mismatches: {mismatches}"
+        with open(os.path.join(data, "logs", "backend.log"), encoding="utf-8",
+                  errors="replace") as backend_log:
+            above = [line for line in backend_log if "above the ledger" in line]
+        assert not above, "meter balance above the ledger:\n" + "".join(above[:5])
     finally:
         started = started or descendants(demo.pid)
         demo.send_signal(signal.SIGINT)
