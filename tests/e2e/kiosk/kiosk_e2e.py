@@ -1,32 +1,54 @@
 #!/usr/bin/python3
-"""End-to-end test of prepaid-kiosk under Xvfb, driven by xdotool clicks as a person would:
-attract -> keypad -> shop number -> account -> usage chart -> recharge 100 yuan -> the QR on
-screen decodes (zbarimg) to the order's payment URL -> the order is paid through the payment
-simulator's control API -> success screen with the new balance -> the virtual printer's
-receipt holds the amount. Screenshots are kept in --artifacts.
+"""End-to-end test of prepaid-kiosk on the demo site (ctest e2e.kiosk.<orientation>, label e2e).
 
-Backend: today this starts tests/e2e/kiosk/fake_backend.py (the kiosk routes of the API and
-a pay-sim-like control API) and prints so. The real prepaid-backend + prepaid-pay-sim +
-prepaid-meter-sim replace it in start_backend() once their demo site can be started from a
-test (the kiosk side needs no change: it only sees the HTTP API). Where to click comes from the
-kiosk's --ui-map (the targets it drew in its last frame), so the same script runs portrait and
-landscape.
+The real stack: installer/demo.sh starts prepaid-meter-sim + prepaid-pay-sim (one instance) and
+prepaid-backend (a second instance, so the backend alone can be killed and restarted) on
+assets/demo/site.toml and fleet.toml, in a temp data dir with free API and pay-sim ports. The
+kiosk runs under its own Xvfb and is driven by xdotool clicks, as a person would:
 
-Usage: kiosk_e2e.py --kiosk BIN --artifacts DIR [--size 1080x1920] [--measure]"""
+  attract -> keypad: an unknown shop (plain-words error), then shop A102 on the letter and digit
+  pages -> account (the balance shown is one the backend's ledger held) -> English and back ->
+  usage charts -> recharge 100 yuan -> the QR on screen decodes (zbarimg) to the order's payment
+  URL -> the test pays it at that URL (pay-sim's control API: the customer's phone) -> success
+  screen with the new balance -> the backend: order credited, exactly one recharge entry of
+  10000 fen, the balance rose by exactly 10000 fen (plus the mirrored meter charges posted in
+  between, entry by entry) -> the virtual printer's receipt holds 100.00, the balance after and
+  the order number -> back to attract after 10 s -> maintenance mode (staff login, test print,
+  audit log) -> offline: the backend is killed -> banner, recharge disabled -> the backend is
+  restarted -> the kiosk recovers by itself.
+
+Where to click comes from the kiosk's --ui-map (the targets it drew in its last frame, as a
+person sees buttons on the screen), so the same script runs portrait and landscape. Screenshots
+(import -window root), the receipt (text and PNG), the demo logs and report.json are kept in
+--artifacts.
+
+Usage: kiosk_e2e.py --kiosk BIN --source REPO --build BUILD_DIR --artifacts DIR
+                    [--size 1080x1920] [--measure]"""
 
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-KIOSK_KEY = "demo-kiosk-key"
+# Demo credentials and the shop used (installer/demo.sh, assets/demo/site.toml): A102 is a
+# single-phase meter-side meter with a tenant (胡桂英), on the Modbus TCP gateway A-1F.
+KIOSK_KEY = "pk_demo_kiosk_key_0001"
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "demo-admin-123"
+SHOP = "A102"
+TENANT_MASKED = "胡*"
+AMOUNT_FEN = 10000
+OFFLINE_BANNER = "无法连接服务器"
 
 
 class Failure(Exception):
@@ -35,21 +57,175 @@ class Failure(Exception):
 
 def wait_for(what, predicate, timeout=20.0, interval=0.05):
     deadline = time.monotonic() + timeout
-    last = None
     while time.monotonic() < deadline:
         last = predicate()
         if last:
             return last
         time.sleep(interval)
-    raise Failure("timed out waiting for " + what)
+    raise Failure("timed out (%.0f s) waiting for %s" % (timeout, what))
 
 
-def http(method, url, body=None):
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None, timeout=10):
+    """(status, JSON body); connection errors raise OSError."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read() or b"{}")
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            return error.code, json.loads(raw) if raw else None
+        except ValueError:
+            return error.code, raw.decode(errors="replace")
+
+
+def yuan(fen):
+    return "%s%d.%02d" % ("-" if fen < 0 else "", abs(fen) // 100, abs(fen) % 100)
+
+
+def children(pid):
+    """Direct children of pid as (pid, comm), from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    text = f.read()
+                comm = text[text.index("(") + 1:text.rindex(")")]
+                ppid = int(text.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                found.append((int(entry), comm))
+    return found
+
+
+class Demo:
+    """The demo site through installer/demo.sh: one instance for the simulators, one for the
+    backend (PREPAID_DEMO_PROGRAMS), sharing the data dir and ports."""
+
+    def __init__(self, source, build, artifacts):
+        self.source = source
+        self.build = build
+        self.artifacts = artifacts
+        self.data = tempfile.mkdtemp(prefix="prepaid-kiosk-e2e-demo-")
+        self.api_port = free_port()
+        self.pay_port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.api_port
+        self.procs = {}
+        self.staff_token = None
+        self.kills = 0
+
+    def start(self, name, programs, timeout=120):
+        out_path = os.path.join(self.artifacts, "demo-%s.out" % name)
+        env = dict(os.environ, PREPAID_DEMO_DATA=self.data, PREPAID_DEMO_PORT=str(self.api_port),
+                   PREPAID_DEMO_PAY_PORT=str(self.pay_port), PREPAID_DEMO_TIMEOUT_S="90",
+                   PREPAID_DEMO_PROGRAMS=programs)
+        env.pop("DISPLAY", None)
+        out = open(out_path, "a")
+        proc = subprocess.Popen(["bash", os.path.join(self.source, "installer/demo.sh"),
+                                 self.build], stdout=out, stderr=subprocess.STDOUT, env=env)
+        out.close()
+        self.procs[name] = proc
+
+        def ready():
+            if proc.poll() is not None:
+                raise Failure("installer/demo.sh (%s) exited with %s:\n%s" %
+                              (programs, proc.returncode, open(out_path).read()[-3000:]))
+            with open(out_path) as f:
+                return any(line.startswith("[demo] running") for line in f)
+        wait_for("demo.sh (%s) ready" % programs, ready, timeout=timeout, interval=0.2)
+        return proc
+
+    def stop(self, name):
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGINT)  # demo.sh stops what it started, like Ctrl-C
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise Failure("installer/demo.sh (%s) did not stop within 60 s" % name)
+
+    def kill_backend(self):
+        """SIGKILL the prepaid-backend process itself (a crash, no clean shutdown); its demo.sh
+        instance then exits by itself."""
+        proc = self.procs["backend"]
+        backends = [pid for pid, comm in children(proc.pid) if comm == "prepaid-backend"]
+        if len(backends) != 1:
+            raise Failure("expected one prepaid-backend under demo.sh, found %r" %
+                          children(proc.pid))
+        os.kill(backends[0], signal.SIGKILL)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            raise Failure("demo.sh did not notice its backend died")
+        del self.procs["backend"]
+        # demo.sh starts each run with a fresh log: keep this one.
+        self.kills += 1
+        log = os.path.join(self.data, "logs", "backend.log")
+        if os.path.exists(log):
+            shutil.copy(log, os.path.join(self.artifacts, "backend-killed-%d.log" % self.kills))
+
+    def stop_all(self):
+        for name in list(reversed(list(self.procs))):
+            try:
+                self.stop(name)
+            except Failure as failure:
+                print("cleanup: %s" % failure)
+
+    def keep_logs(self):
+        logs = os.path.join(self.data, "logs")
+        if os.path.isdir(logs):
+            for name in os.listdir(logs):
+                shutil.copy(os.path.join(logs, name), os.path.join(self.artifacts, name))
+
+    # The backend, as staff and as a kiosk.
+
+    def api(self, method, path, body=None, staff=False, headers=None):
+        all_headers = dict(headers or {})
+        if staff:
+            if self.staff_token is None:
+                status, login = http("POST", self.url + "/api/v1/auth/login",
+                                     {"username": ADMIN_USER, "password": ADMIN_PASSWORD})
+                if status != 200:
+                    raise Failure("staff login: %s %r" % (status, login))
+                self.staff_token = login["token"]
+            all_headers["Authorization"] = "Bearer " + self.staff_token
+        return http(method, self.url + path, body, all_headers)
+
+    def recharge_commands(self, entry_id):
+        """(state, purchase_count) of the meter commands that deliver that ledger entry."""
+        con = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.data, "site.db"), uri=True,
+                              timeout=10)
+        try:
+            return con.execute("SELECT state, purchase_count FROM commands WHERE kind = 'recharge'"
+                               " AND ledger_entry_id = ?", (entry_id,)).fetchall()
+        finally:
+            con.close()
+
+    def ledger(self, meter_id):
+        """Every ledger entry of the meter as (id, kind, amount_fen), in one read snapshot."""
+        con = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.data, "site.db"), uri=True,
+                              timeout=10)
+        try:
+            return con.execute("SELECT id, kind, amount_fen FROM ledger_entries WHERE meter_id = ?"
+                               " ORDER BY id", (meter_id,)).fetchall()
+        finally:
+            con.close()
 
 
 class Kiosk:
@@ -66,12 +242,13 @@ class Kiosk:
                "--kiosk-key", KIOSK_KEY, "--printer", "virtual:" + self.printer_dir,
                "--config", os.path.join(workdir, "settings.json"),
                "--ui-map", self.map_path, "--frame-stats", self.stats_path,
-               "--site-name", "示范广场"]
-        self.started = time.monotonic()
+               "--site-name", "演示商场"]
         self.log = open(os.path.join(args.artifacts, "kiosk.log"), "w")
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def ui(self):
+        if self.proc.poll() is not None:
+            raise Failure("the kiosk exited with %s" % self.proc.returncode)
         try:
             with open(self.map_path) as f:
                 return json.load(f)
@@ -83,21 +260,24 @@ class Kiosk:
                         lambda: (m := self.ui()) is not None and m["screen"] == name and m,
                         timeout)
 
+    def find(self, target_id):
+        m = self.ui()
+        for t in (m or {}).get("targets", []):
+            if t["id"] == target_id:
+                return t
+        return None
+
     def target(self, target_id, timeout=10.0):
-        def find():
-            m = self.ui()
-            if not m:
-                return None
-            for t in m["targets"]:
-                if t["id"] == target_id and t["enabled"]:
-                    return t
-            return None
-        return wait_for("target " + target_id, find, timeout)
+        return wait_for("target " + target_id,
+                        lambda: (t := self.find(target_id)) is not None and t["enabled"] and t,
+                        timeout)
+
+    def texts(self):
+        return (self.ui() or {}).get("texts", [])
 
     def has_text(self, needle, timeout=20.0):
         return wait_for("text '%s'" % needle,
-                        lambda: (m := self.ui()) is not None and any(needle in t for t in m["texts"]),
-                        timeout)
+                        lambda: [t for t in self.texts() if needle in t], timeout)
 
     def click(self, target_id):
         t = self.target(target_id)
@@ -109,6 +289,10 @@ class Kiosk:
         time.sleep(0.08)  # a finger stays on the glass a little
         subprocess.run(["xdotool", "mouseup", "1"], env=env, check=True)
         time.sleep(0.15)
+
+    def type_keys(self, page, keys):
+        for key in keys:
+            self.click(page + ":" + key)
 
     def long_press(self, x, y, seconds):
         env = dict(os.environ, DISPLAY=self.display)
@@ -155,20 +339,6 @@ def start_xvfb(size):
     return proc, ":" + number.decode().strip()
 
 
-def start_fake_backend(workdir, port=0):
-    port_file = os.path.join(workdir, "backend.port")
-    if os.path.exists(port_file):
-        os.remove(port_file)
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fake_backend.py"),
-                             "--port-file", port_file, "--kiosk-key", KIOSK_KEY,
-                             "--port", str(port)])
-    port = wait_for("fake backend port", lambda: os.path.exists(port_file) and
-                    open(port_file).read().strip())
-    url = "http://127.0.0.1:" + port
-    wait_for("fake backend health", lambda: http("GET", url + "/api/v1/health")["status"] == "ok")
-    return proc, url
-
-
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -202,21 +372,82 @@ def percentile(values, p):
     return values[k]
 
 
+def identify(kiosk, shop):
+    """From attract to the account screen of `shop`, typed on the keypad's letter and digit
+    pages."""
+    kiosk.screen("attract")
+    kiosk.click("start")
+    kiosk.screen("identify")
+    for ch in shop:
+        if ch.isalpha():
+            kiosk.click("mode")  # to the letter page
+            kiosk.click("letters:" + ch)
+            kiosk.click("mode")  # back to the digits
+        else:
+            kiosk.click("digits:" + ch)
+    kiosk.has_text(shop)
+
+
+def balances_shown(kiosk):
+    """Every "¥ 123.45" on screen, in fen."""
+    found = set()
+    for text in kiosk.texts():
+        for match in re.finditer(r"¥\s*(-?)(\d+)\.(\d\d)", text):
+            fen = int(match.group(2)) * 100 + int(match.group(3))
+            found.add(-fen if match.group(1) else fen)
+    return found
+
+
 def run(args):
     os.makedirs(args.artifacts, exist_ok=True)
     for name in os.listdir(args.artifacts):
         os.remove(os.path.join(args.artifacts, name))
     workdir = tempfile.mkdtemp(prefix="prepaid-kiosk-e2e-")
-    procs = []
-    report = {}
+    report = {"size": args.size, "shop": SHOP}
+    demo = Demo(args.source, args.build, args.artifacts)
+    xvfb = None
+    kiosk = None
+    passed = False
     try:
         xvfb, display = start_xvfb(args.size)
-        procs.append(xvfb)
-        backend, url = start_fake_backend(workdir)
-        procs.append(backend)
-        print("backend: fake (tests/e2e/kiosk/fake_backend.py) at " + url)
-        kiosk = Kiosk(args, display, url, workdir)
-        procs.append(kiosk)
+        t0 = time.monotonic()
+        demo.start("sims", "meter-sim pay-sim")
+        demo.start("backend", "backend")
+        report["demo_start_s"] = round(time.monotonic() - t0, 1)
+        print("demo site up in %.1f s: API %s, pay-sim port %d, data %s" %
+              (report["demo_start_s"], demo.url, demo.pay_port, demo.data))
+
+        # The backend's view of the shop (as a kiosk would ask) and its meter's first reading, so
+        # the recharge can reach the meter.
+        status, account = demo.api("POST", "/api/v1/kiosk/identify", {"shop_number": SHOP},
+                                   headers={"X-Kiosk-Key": KIOSK_KEY})
+        if status != 200 or len(account.get("meters", [])) != 1:
+            raise Failure("identify %s: %s %r" % (SHOP, status, account))
+        meter_id = account["meters"][0]["meter_id"]
+        if account["meters"][0]["billing_mode"] != "meter_side":
+            raise Failure("%s is expected to be meter-side: %r" % (SHOP, account))
+
+        def meter_read():
+            status, body = demo.api("GET", "/api/v1/meters/status", staff=True)
+            if status != 200:
+                raise Failure("meters/status: %s %r" % (status, body))
+            return any(m["meter_id"] == meter_id and m["last_reading_at"] for m in body["meters"])
+        wait_for("a first reading of %s's meter" % SHOP, meter_read, timeout=90, interval=0.5)
+
+        # Some usage today, so the chart has bars (the backend needs two readings for that).
+        token = account["tenant_token"]
+
+        def used_today():
+            status, body = demo.api(
+                "GET", "/api/v1/kiosk/accounts/%d/meters/%d/usage?granularity=hour" %
+                (account["account_id"], meter_id),
+                headers={"X-Kiosk-Key": KIOSK_KEY, "X-Tenant-Token": token})
+            if status != 200:
+                raise Failure("usage: %s %r" % (status, body))
+            return sum(p["energy_centi_kwh"] for p in body["points"]) > 0
+        wait_for("usage today on %s's meter" % SHOP, used_today, timeout=90, interval=0.5)
+
+        kiosk = Kiosk(args, display, demo.url, workdir)
 
         # Attract.
         kiosk.screen("attract")
@@ -224,27 +455,42 @@ def run(args):
                          [l for l in open(kiosk.stats_path) if l.startswith("first_frame_ms")])
         report["cold_start_ms"] = float(first[0].split()[1])
         kiosk.has_text("轻触屏幕开始")
+        kiosk.has_text("演示商场")
         kiosk.screenshot("attract")
         kiosk.click("start")
 
-        # Identify: a wrong shop first (plain-words error), then the right one.
+        # Identify: an unknown shop first (the backend's unknown_shop in plain words).
         kiosk.screen("identify")
-        for key in "99":
-            kiosk.click("digits:" + key)
+        kiosk.type_keys("digits", "99")
         kiosk.click("ok")
         kiosk.has_text("没有找到该商铺号")
         kiosk.screenshot("identify-unknown")
         kiosk.click("clear")
-        for key in "101":
-            kiosk.click("digits:" + key)
-        kiosk.has_text("101")
+        kiosk.click("mode")
+        kiosk.target("letters:A")
+        kiosk.screenshot("identify-letters")
+        kiosk.click("letters:A")
+        kiosk.click("mode")
+        kiosk.type_keys("digits", "102")
+        kiosk.has_text(SHOP)
         kiosk.screenshot("identify-keypad")
+        ledger_before_ok = demo.ledger(meter_id)
         kiosk.click("ok")
 
-        # Account overview.
+        # Account overview: the tenant (masked) and a balance the backend's ledger held since.
         kiosk.screen("account")
-        kiosk.has_text("¥ 50.00")
-        kiosk.has_text("余额不足(报警1)")
+        kiosk.has_text(TENANT_MASKED)
+        kiosk.has_text("剩余金额")
+
+        def balance_matches():
+            shown = balances_shown(kiosk)
+            running = sum(e[2] for e in ledger_before_ok)
+            held = {running}
+            for _, _, amount in demo.ledger(meter_id)[len(ledger_before_ok):]:
+                running += amount
+                held.add(running)
+            return shown & held
+        wait_for("the account balance on screen to be one the ledger held", balance_matches)
         kiosk.screenshot("account")
 
         # English switch on the account screen, then back to Chinese.
@@ -254,13 +500,13 @@ def run(args):
         kiosk.click("lang")
         kiosk.has_text("剩余金额")
 
-        # Usage chart.
+        # Usage charts from the backend's readings.
         kiosk.click("menu.usage")
         kiosk.screen("usage")
-        kiosk.has_text("合计")
+        wait_for("a non-zero total today", lambda: [
+            t for t in kiosk.texts() if re.match(r"合计 (?!0\.00 )\d+\.\d\d 千瓦时", t)])
         kiosk.screenshot("usage-today")
         kiosk.click("usage.day")
-        kiosk.has_text("合计")
         kiosk.screenshot("usage-30days")
         kiosk.click("money")
         kiosk.click("usage.month")
@@ -283,115 +529,218 @@ def run(args):
         kiosk.click("preset10000")
         kiosk.has_text("支付 100.00 元")
         kiosk.screenshot("recharge-choose")
+        ledger_before = demo.ledger(meter_id)
+        balance_before = sum(e[2] for e in ledger_before)
         kiosk.click("pay")
-        kiosk.target("cancelpay")
+        kiosk.target("cancelpay", timeout=20)
         kiosk.has_text("剩余")
         shot = kiosk.screenshot("recharge-qr")
-        state = http("GET", url + "/control/state")
-        orders = list(state["orders"].values())
-        if len(orders) != 1 or orders[0]["amount_fen"] != 10000:
-            raise Failure("expected one order of 10000 fen, got %r" % orders)
+
+        # The order the kiosk created, as staff see it.
+        status, listing = demo.api("GET", "/api/v1/orders?meter_id=%d" % meter_id, staff=True)
+        if status != 200:
+            raise Failure("orders: %s %r" % (status, listing))
+        orders = listing["orders"]
+        if len(orders) != 1 or orders[0]["amount_fen"] != AMOUNT_FEN:
+            raise Failure("expected one order of %d fen, got %r" % (AMOUNT_FEN, orders))
         order = orders[0]
+        order_no = order["order_no"]
         decoded = subprocess.run(["zbarimg", "--quiet", "--raw", shot], capture_output=True,
                                  text=True)
-        if decoded.stdout.strip() != order["qr_code"]:
+        qr_text = decoded.stdout.strip()
+        if qr_text != order["qr_code"] or not qr_text:
             raise Failure("QR on screen decodes to %r, the order's payment URL is %r" %
-                          (decoded.stdout.strip(), order["qr_code"]))
-        print("QR decodes to the order's payment URL: " + order["qr_code"])
-        http("POST", url + "/control/orders/%s/pay" % order["order_no"], {})
+                          (qr_text, order["qr_code"]))
+        expected_url = "http://127.0.0.1:%d/sim/qr/wechat/%s" % (demo.pay_port, order_no)
+        if qr_text != expected_url:
+            raise Failure("payment URL %r is not pay-sim's %r" % (qr_text, expected_url))
+        print("QR decodes to the order's payment URL: " + qr_text)
+
+        # The customer's phone pays at that URL (pay-sim's control API).
+        t_paid = time.monotonic()
+        status, paid = http("POST", qr_text, {})
+        if status != 200:
+            raise Failure("pay-sim refused the payment: %s %r" % (status, paid))
+
+        def credited():
+            status, body = demo.api("GET", "/api/v1/orders/" + order_no, staff=True)
+            if status != 200:
+                raise Failure("order %s: %s %r" % (order_no, status, body))
+            return body["order"]["state"] in ("credited", "receipted") and body["order"]
+        done = wait_for("order %s credited by the meter" % order_no, credited, timeout=90,
+                        interval=0.3)
+        report["pay_to_credit_s"] = round(time.monotonic() - t_paid, 1)
         kiosk.target("finish", timeout=30)
         kiosk.has_text("充值成功")
-        kiosk.has_text("充值后余额 150.00 元")
-        kiosk.has_text("凭条已打印")
+        kiosk.has_text("凭条已打印", timeout=30)
+
+        # The backend: exactly one new recharge entry, the order's, of 10000 fen; the balance
+        # rose by exactly that (every other entry since is a mirrored meter charge, counted).
+        entry_id = done["ledger_entry_id"]
+        if done.get("paid_fen") != AMOUNT_FEN or not entry_id:
+            raise Failure("credited order: %r" % done)
+        new_entries = demo.ledger(meter_id)[len(ledger_before):]
+        recharges = [e for e in new_entries if e[1] == "recharge"]
+        if recharges != [(entry_id, "recharge", AMOUNT_FEN)]:
+            raise Failure("new recharge entries %r, expected only the order's (%d, %d fen)" %
+                          (recharges, entry_id, AMOUNT_FEN))
+        others = [e for e in new_entries if e[0] < entry_id]
+        if any(e[1] != "charge" for e in others):
+            raise Failure("unexpected entries before the recharge: %r" % others)
+        balance_after = balance_before + sum(e[2] for e in new_entries if e[0] <= entry_id)
+        rise = balance_after - balance_before - sum(e[2] for e in others)
+        if rise != AMOUNT_FEN:
+            raise Failure("balance rose by %d fen, expected %d" % (rise, AMOUNT_FEN))
+        status, receipt_data = demo.api("GET", "/api/v1/receipts/%d" % entry_id, staff=True)
+        if status != 200 or receipt_data["balance_after_fen"] != balance_after:
+            raise Failure("receipt data %s %r, ledger balance after %d" %
+                          (status, receipt_data, balance_after))
+        # Meter-side: credited means the meter took it (one Recharge command, done, with the
+        # purchase count the receipt prints).
+        commands = demo.recharge_commands(entry_id)
+        if len(commands) != 1 or commands[0][0] != "done" or \
+                commands[0][1] != receipt_data.get("purchase_count"):
+            raise Failure("recharge command(s) of entry %d: %r, receipt %r" %
+                          (entry_id, commands, receipt_data))
+        report.update(balance_before_fen=balance_before, balance_after_fen=balance_after,
+                      charges_between_fen=sum(e[2] for e in others), order_no=order_no,
+                      ledger_entry_id=entry_id)
+        print("ledger: %d fen -> %d fen after the recharge entry %d (%d fen of meter charges "
+              "between)" % (balance_before, balance_after, entry_id, sum(e[2] for e in others)))
+
+        # The success screen shows that balance, and the receipt holds it.
+        kiosk.has_text("充值后余额 %s 元" % yuan(balance_after))
         kiosk.screenshot("recharge-done")
-        receipt = os.path.join(kiosk.printer_dir, "receipt-0001.txt")
-        text = open(receipt, encoding="utf-8").read()
-        for needle in ("100.00 元", "150.00 元", order["order_no"], "101", "充值成功"):
+        receipts = wait_for("the printed receipt", lambda: os.path.isdir(kiosk.printer_dir) and
+                            sorted(f for f in os.listdir(kiosk.printer_dir) if f.endswith(".txt")))
+        if len(receipts) != 1:
+            raise Failure("expected one receipt, found %r" % receipts)
+        receipt_txt = os.path.join(kiosk.printer_dir, receipts[0])
+        text = open(receipt_txt, encoding="utf-8").read()
+        for needle in ("100.00", yuan(balance_after), order_no, SHOP, "充值成功"):
             if needle not in text:
                 raise Failure("receipt lacks %r:\n%s" % (needle, text))
-        shutil.copy(receipt, os.path.join(args.artifacts, "receipt-0001.txt"))
-        shutil.copy(os.path.join(kiosk.printer_dir, "receipt-0001.png"),
-                    os.path.join(args.artifacts, "receipt-0001.png"))
-        state = http("GET", url + "/control/state")
-        if state["orders"][order["order_no"]]["state"] != "receipted":
-            raise Failure("order not marked receipted: %r" % state["orders"][order["order_no"]])
+        shutil.copy(receipt_txt, os.path.join(args.artifacts, receipts[0]))
+        png = receipt_txt[:-4] + ".png"
+        if not os.path.exists(png):
+            raise Failure("the virtual printer wrote no PNG beside " + receipts[0])
+        shutil.copy(png, os.path.join(args.artifacts, os.path.basename(png)))
+        wait_for("order marked receipted", lambda: demo.api(
+            "GET", "/api/v1/orders/" + order_no, staff=True)[1]["order"]["state"] == "receipted",
+            timeout=20, interval=0.3)
 
         # 10 s after a finished recharge the kiosk returns to attract and forgets the tenant.
         kiosk.screen("attract", timeout=20)
         kiosk.screenshot("back-to-attract")
-        if any("101" == t for t in kiosk.ui()["texts"]):
-            raise Failure("the shop number is still on screen after the timeout")
+        if any(SHOP in t or TENANT_MASKED in t for t in kiosk.texts()):
+            raise Failure("the tenant is still on screen after the timeout: %r" % kiosk.texts())
 
         # Maintenance: long press in the top-left corner, staff login on the keyboard.
         kiosk.long_press(8, 8, 3.4)
         kiosk.screen("maintenance")
-        for key in "admin":
-            kiosk.click("kbd:" + key)
+        kiosk.type_keys("kbd", ADMIN_USER)
         kiosk.click("pass")
-        for key in "secret1":
-            kiosk.click("kbd:" + key)
+        kiosk.type_keys("kbd", ADMIN_PASSWORD)
         kiosk.click("login")
-        kiosk.target("testprint")
+        kiosk.target("testprint", timeout=20)
         kiosk.has_text("ok, ")  # backend link with its latency
         kiosk.has_text("paper ok")
         kiosk.click("testprint")
         kiosk.has_text("凭条已打印")
         kiosk.screenshot("maintenance")
-        audits = [a["action"] for a in http("GET", url + "/control/state")["audits"]]
-        for action in ("kiosk.maintenance.enter", "kiosk.printer.test"):
-            if action not in audits:
-                raise Failure("audit log lacks %s: %r" % (action, audits))
+        # The audit route is being added to the backend; until it is there the kiosk shows the
+        # failed sends (not worked around in the kiosk), and the check below says it was skipped.
+        status, openapi = demo.api("GET", "/api/v1/openapi.json")
+        if "/api/v1/audit/events" in (openapi or {}).get("paths", {}):
+            def audited():
+                status, body = demo.api("GET", "/api/v1/audit?limit=200", staff=True)
+                text = json.dumps(body, ensure_ascii=False)
+                return status == 200 and all(a in text for a in ("kiosk.maintenance.enter",
+                                                                 "kiosk.printer.test")) and text
+            wait_for("the kiosk's staff actions in the audit log", audited)
+            report["audit_checked"] = True
+        else:
+            # The kiosk says so on the screen instead of pretending.
+            kiosk.has_text("kiosk.maintenance.enter: failed")
+            print("NOTE: the backend has no POST /api/v1/audit/events yet: audit check skipped "
+                  "(the kiosk lists the failed sends)")
+            report["audit_checked"] = False
         kiosk.click("logout")
         kiosk.screen("attract")
 
-        # Offline: the backend goes away -> banner; it comes back -> banner gone by itself.
-        backend.terminate()
-        backend.wait(5)
-        kiosk.has_text("无法连接服务器", timeout=25)
+        # Offline on the account screen: the backend is killed -> banner, recharge disabled;
+        # restarted -> the kiosk recovers by itself.
+        identify(kiosk, SHOP)
+        kiosk.click("ok")
+        kiosk.screen("account")
+        kiosk.target("menu.recharge")
+        demo.kill_backend()
+        t_dead = time.monotonic()
+        kiosk.has_text(OFFLINE_BANNER, timeout=30)
+        report["offline_banner_after_s"] = round(time.monotonic() - t_dead, 1)
+        wait_for("recharge disabled while offline",
+                 lambda: (t := kiosk.find("menu.recharge")) is not None and not t["enabled"])
         kiosk.screenshot("offline-banner")
-        backend, url = start_fake_backend(workdir, port=int(url.rsplit(":", 1)[1]))
-        procs.append(backend)
-        wait_for("banner gone", lambda: not any("无法连接服务器" in t for t in kiosk.ui()["texts"]),
-                 timeout=15)
-        print("offline banner came and went by itself")
+        demo.start("backend", "backend")
+        t_back = time.monotonic()
+        wait_for("banner gone", lambda: not any(OFFLINE_BANNER in t for t in kiosk.texts()),
+                 timeout=30)
+        kiosk.target("menu.recharge", timeout=10)
+        report["recovered_after_s"] = round(time.monotonic() - t_back, 1)
+        kiosk.screenshot("recovered")
+        print("offline banner after %.1f s; recovered %.1f s after the backend restarted" %
+              (report["offline_banner_after_s"], report["recovered_after_s"]))
 
         if args.measure:
+            # Idle on attract: the account screen times out after 60 s by itself.
+            kiosk.screen("attract", timeout=90)
             pid = kiosk.proc.pid
-            time.sleep(2)
+            time.sleep(2)  # the last frames after the screen change
             c0 = cpu_seconds(pid)
             t0 = time.monotonic()
-            time.sleep(60)
+            time.sleep(60)  # measuring idle CPU over a fixed window, not waiting for readiness
             c1 = cpu_seconds(pid)
             report["idle_cpu_percent"] = 100.0 * (c1 - c0) / (time.monotonic() - t0)
             report["rss_mb"] = rss_mb(pid)
-            with open("/proc/%d/smaps_rollup" % pid) as f:
-                report["smaps_rollup"] = f.read()
         if kiosk.proc.poll() is not None:
             raise Failure("the kiosk exited with %s" % kiosk.proc.returncode)
-        print(json.dumps(report, indent=1))
+        print(json.dumps(report, indent=1, ensure_ascii=False))
         with open(os.path.join(args.artifacts, "report.json"), "w") as out:
-            json.dump(report, out, indent=1)
+            json.dump(report, out, indent=1, ensure_ascii=False)
+        passed = True
         print("PASS (screenshots in %s)" % args.artifacts)
         return 0
     except Failure as failure:
         print("FAIL: %s" % failure)
+        if kiosk is not None and kiosk.proc.poll() is None:
+            try:
+                kiosk.screenshot("failure")
+            except (subprocess.CalledProcessError, OSError):
+                pass
         return 1
     finally:
-        for proc in reversed(procs):
-            if isinstance(proc, Kiosk):
-                proc.stop()
-            else:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        if kiosk is not None:
+            kiosk.stop()
+        demo.stop_all()
+        demo.keep_logs()
+        if xvfb is not None:
+            xvfb.terminate()
+            try:
+                xvfb.wait(5)
+            except subprocess.TimeoutExpired:
+                xvfb.kill()
         shutil.rmtree(workdir, ignore_errors=True)
+        if passed:
+            shutil.rmtree(demo.data, ignore_errors=True)
+        else:
+            print("demo data kept for inspection: " + demo.data)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--kiosk", required=True)
+    parser.add_argument("--source", required=True, help="the repository (installer/demo.sh)")
+    parser.add_argument("--build", required=True, help="build tree with the demo programs")
     parser.add_argument("--artifacts", required=True)
     parser.add_argument("--size", default="1080x1920")
     parser.add_argument("--measure", action="store_true")
