@@ -673,6 +673,31 @@ def run(args):
         identify(kiosk, SHOP)
         kiosk.click("ok")
         kiosk.screen("account")
+
+        # Recent recharges: the one just paid, reprinted from the backend's receipt data.
+        kiosk.click("menu.history")
+        kiosk.screen("history")
+        printed = set(os.listdir(kiosk.printer_dir))
+        kiosk.click("reprint%d" % entry_id)
+        new_txt = wait_for("the reprinted receipt", lambda: [
+            f for f in os.listdir(kiosk.printer_dir) if f.endswith(".txt") and f not in printed])
+        kiosk.has_text("凭条已打印")
+        kiosk.screenshot("history-reprint")
+        reprint = os.path.join(kiosk.printer_dir, new_txt[0])
+        text = open(reprint, encoding="utf-8").read()
+        for needle in ("补打 REPRINT", "100.00", yuan(balance_after), SHOP):
+            if needle not in text:
+                raise Failure("reprint lacks %r:\n%s" % (needle, text))
+        shutil.copy(reprint, os.path.join(args.artifacts, "reprint-" + new_txt[0]))
+        kiosk.click("back")
+
+        # Alarms of the account (whatever the backend holds; the screen must draw them).
+        kiosk.screen("account")
+        kiosk.click("menu.alarms")
+        kiosk.screen("alarms")
+        kiosk.screenshot("alarms")
+        kiosk.click("back")
+        kiosk.screen("account")
         kiosk.target("menu.recharge")
         demo.kill_backend()
         t_dead = time.monotonic()
