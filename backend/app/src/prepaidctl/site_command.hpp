@@ -2,7 +2,8 @@
 
 // prepaidctl init — creates (or extends) a site database from a TOML site file: site and
 // settings, tariffs (effective-dated versions; site default and per meter), buildings/floors/shops,
-// gateways, meters (with accounts for named tenants). Format:
+// gateways, meters (with accounts for named tenants, and their opening balances posted through
+// billing). Format:
 // backend/app/README.md.
 
 #include "meter_command.hpp"
