@@ -13,7 +13,7 @@ struct CodeInfo {
   int status;
 };
 
-constexpr std::array<CodeInfo, 39> Codes = {{
+constexpr std::array<CodeInfo, 41> Codes = {{
     {ErrorCode::InvalidJson, "invalid_json", 400},
     {ErrorCode::InvalidField, "invalid_field", 400},
     {ErrorCode::MissingField, "missing_field", 400},
@@ -43,6 +43,8 @@ constexpr std::array<CodeInfo, 39> Codes = {{
     {ErrorCode::AlreadyCorrected, "already_corrected", 409},
     {ErrorCode::InvalidAmount, "invalid_amount", 400},
     {ErrorCode::InvalidPaymentCode, "invalid_payment_code", 400},
+    {ErrorCode::InvalidTariff, "invalid_tariff", 400},
+    {ErrorCode::UnknownTariff, "unknown_tariff", 404},
     {ErrorCode::UnknownOrder, "unknown_order", 404},
     {ErrorCode::ProviderRefused, "provider_refused", 409},
     {ErrorCode::NotRefundable, "not_refundable", 409},

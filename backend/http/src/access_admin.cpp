@@ -1,5 +1,7 @@
 #include "prepaid/http/access_admin.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "prepaid/http/audit_log.hpp"
@@ -12,43 +14,73 @@ std::expected<std::int64_t, store::StoreError> ensureBuiltinRoles(store::Store& 
                                                                   domain::Instant now,
                                                                   const std::string& actor) {
   std::int64_t created = 0;
-  auto written =
-      store.write([&](store::WriteTransaction& tx) -> std::expected<void, store::StoreError> {
-        auto existing = tx.operators().roles();
-        if (!existing) {
-          return std::unexpected(existing.error());
+  auto written = store.write([&](store::WriteTransaction& tx)
+                                 -> std::expected<void, store::StoreError> {
+    auto existing = tx.operators().roles();
+    if (!existing) {
+      return std::unexpected(existing.error());
+    }
+    for (const auto& builtin : builtinRoles()) {
+      const store::Role* found = nullptr;
+      for (const auto& role : *existing) {
+        found = role.name == builtin.name ? &role : found;
+      }
+      if (found != nullptr && builtin.name == "admin") {
+        // The admin role is "every permission": one added by a later version (tariffs.manage)
+        // is granted to an existing site's admin here, audited, instead of leaving nobody
+        // able to use the new function.
+        store::Role upgraded = *found;
+        for (const auto permission : builtin.permissions) {
+          const std::string name(toString(permission));
+          if (std::ranges::find(upgraded.permissions, name) == upgraded.permissions.end()) {
+            upgraded.permissions.push_back(name);
+          }
         }
-        for (const auto& builtin : builtinRoles()) {
-          bool found = false;
-          for (const auto& role : *existing) {
-            found = found || role.name == builtin.name;
-          }
-          if (found) {
-            continue;
-          }
-          store::Role role;
-          role.name = std::string(builtin.name);
-          for (const auto permission : builtin.permissions) {
-            role.permissions.emplace_back(toString(permission));
-          }
-          auto added = tx.operators().addRole(role);
-          if (!added) {
-            return std::unexpected(added.error());
+        if (upgraded.permissions.size() != found->permissions.size()) {
+          if (auto updated = tx.operators().updateRole(upgraded); !updated) {
+            return std::unexpected(updated.error());
           }
           AuditEntry entry;
           entry.at = now;
           entry.actor = actor;
-          entry.action = "role.create";
-          entry.target = "role:" + std::to_string(added->id);
+          entry.action = "role.update";
+          entry.target = "role:" + std::to_string(found->id);
+          entry.beforeJson =
+              nlohmann::json{{"name", found->name}, {"permissions", found->permissions}}.dump();
           entry.afterJson =
-              nlohmann::json{{"name", added->name}, {"permissions", added->permissions}}.dump();
+              nlohmann::json{{"name", upgraded.name}, {"permissions", upgraded.permissions}}.dump();
           if (auto audited = appendAudit(tx, entry); !audited) {
             return std::unexpected(audited.error());
           }
-          ++created;
         }
-        return {};
-      });
+        continue;
+      }
+      if (found != nullptr) {
+        continue;
+      }
+      store::Role role;
+      role.name = std::string(builtin.name);
+      for (const auto permission : builtin.permissions) {
+        role.permissions.emplace_back(toString(permission));
+      }
+      auto added = tx.operators().addRole(role);
+      if (!added) {
+        return std::unexpected(added.error());
+      }
+      AuditEntry entry;
+      entry.at = now;
+      entry.actor = actor;
+      entry.action = "role.create";
+      entry.target = "role:" + std::to_string(added->id);
+      entry.afterJson =
+          nlohmann::json{{"name", added->name}, {"permissions", added->permissions}}.dump();
+      if (auto audited = appendAudit(tx, entry); !audited) {
+        return std::unexpected(audited.error());
+      }
+      ++created;
+    }
+    return {};
+  });
   if (!written) {
     return std::unexpected(written.error());
   }

@@ -1,5 +1,8 @@
 // Staff login/logout/password, operators, roles, permissions, kiosks and the audit log.
 
+#include <algorithm>
+#include <array>
+
 #include "server_core.hpp"
 
 #include "prepaid/api/json_fields.hpp"
@@ -62,6 +65,34 @@ std::expected<std::string, ApiError> readPassword(const api::FieldReader& fields
         ErrorCode::InvalidField, "field '" + std::string(name) + "' must be 8 to 128 bytes long"));
   }
   return text;
+}
+
+// A client-reported staff action: "<client>.<what>[.<more>]", lower case, where the client is
+// one of ClientEventSources. It is recorded as "client.<action>", a namespace no server action
+// uses, so a client cannot write records that look like the server's own ("sale", "login",
+// "kiosk.create", …).
+constexpr std::array<std::string_view, 2> ClientEventSources = {"kiosk", "console"};
+constexpr api::LengthRange ClientActionLength{3, 64};
+constexpr std::string_view ClientActionPrefix = "client.";
+constexpr api::LengthRange ClientDetailLength{0, 1000};
+
+bool validClientAction(std::string_view action) {
+  const auto dot = action.find('.');
+  if (dot == std::string_view::npos || dot + 1 >= action.size() || action.back() == '.') {
+    return false;
+  }
+  if (std::ranges::find(ClientEventSources, action.substr(0, dot)) == ClientEventSources.end()) {
+    return false;
+  }
+  char previous = '.';
+  for (const char c : action) {
+    const bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!word && !(c == '.' && previous != '.')) {
+      return false;
+    }
+    previous = c;
+  }
+  return true;
 }
 
 }  // namespace
@@ -586,6 +617,67 @@ void registerAuthRoutes(ServerCore& core) {
                    return jsonReply(Json{{"records", items}});
                  })
                .needs(Permission::AuditRead));
+
+  core.add(
+      route(
+          "POST", "/api/v1/audit/events", Access::Staff, "audit",
+          "Record a staff action taken at a client {action: kiosk.*|console.*, detail} "
+          "(kiosk maintenance mode), recorded as client.<action>; who, when and from which "
+          "client are added by the server",
+          [&core](Request& request) -> Result {
+            api::FieldReader fields(request.body);
+            PREPAID_TRY(known, fields.onlyKnown({"action", "detail"}));
+            PREPAID_TRY(action, fields.requiredString("action", ClientActionLength));
+            if (!validClientAction(*action)) {
+              return std::unexpected(apiError(
+                  ErrorCode::InvalidField,
+                  "field 'action' must look like 'kiosk.printer.test': 'kiosk.' or 'console.' "
+                  "then lower-case words (a-z, 0-9, _) separated by single dots"));
+            }
+            PREPAID_TRY(detail, fields.requiredString("detail", ClientDetailLength));
+            // The kiosk also sends its key: name the kiosk in the record when the key is known.
+            // The staff session authenticates the request; an unknown key is recorded as such
+            // (provenance, not access).
+            const auto kioskKey = request.header("X-Kiosk-Key");
+            const auto now = core.now();
+            Json body;
+            auto written = writeStore(
+                core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                  Json kiosk = nullptr;
+                  std::string target = "client";
+                  if (!kioskKey.empty() && kioskKey.size() <= 256) {
+                    PREPAID_TRY_STORE(found, tx.access().kioskByKeyHash(sha256Hex(kioskKey)));
+                    if (*found) {
+                      kiosk = (*found)->name;
+                      target = "kiosk:" + (*found)->name;
+                    } else {
+                      target = "kiosk:unknown-key";
+                    }
+                  }
+                  AuditEntry entry;
+                  entry.at = now;
+                  entry.actor = request.actor();
+                  entry.action = std::string(ClientActionPrefix) + *action;
+                  entry.target = target;
+                  entry.afterJson =
+                      Json{{"detail", *detail}, {"kiosk", kiosk}, {"reported_by", "client"}}.dump();
+                  entry.client = request.client;
+                  PREPAID_TRY_STORE(record, appendAudit(tx, entry));
+                  PREPAID_TRY_STORE(site, tx.site().site());
+                  body = Json{{"audit_id", record->id},
+                              {"at", api::formatRfc3339(record->at, site->timeZone)},
+                              {"actor", record->actor},
+                              {"action", record->action},
+                              {"target", record->target}};
+                  return {};
+                });
+            if (!written) {
+              return std::unexpected(written.error());
+            }
+            request.audited = true;
+            return jsonReply(body, 201);
+          })
+          .jsonBody());
 
   core.add(
       route("GET", "/api/v1/audit/verify", Access::Staff, "audit",

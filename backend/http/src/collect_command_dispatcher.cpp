@@ -38,6 +38,8 @@ std::expected<BatchCommandResult, std::string> CollectCommandDispatcher::dispatc
   for (const auto meter : request.meters) {
     MeterCommandResult item;
     item.meterId = meter;
+    const auto payload = request.payloads.find(meter);
+    command.payload = payload != request.payloads.end() ? payload->second : std::string();
     auto queued = m_service.sendBatch({meter}, command, result.batchId);
     if (queued && !queued->commands.empty()) {
       item.accepted = true;

@@ -22,6 +22,28 @@ std::string formatValue(double value) {
 
 }  // namespace
 
+std::string prometheusLabel(std::string_view name, std::string_view value) {
+  std::string text(name);
+  text += "=\"";
+  for (const char c : value) {
+    switch (c) {
+      case '\\':
+        text += "\\\\";
+        break;
+      case '"':
+        text += "\\\"";
+        break;
+      case '\n':
+        text += "\\n";
+        break;
+      default:
+        text += c;
+    }
+  }
+  text += '"';
+  return text;
+}
+
 std::string renderPrometheus(const std::vector<MetricSample>& samples) {
   std::vector<std::string> order;
   std::map<std::string, std::vector<const MetricSample*>> byName;

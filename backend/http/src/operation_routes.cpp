@@ -5,6 +5,8 @@
 
 #include "prepaid/api/json_fields.hpp"
 #include "prepaid/api/time_format.hpp"
+#include "prepaid/collect/command_payload.hpp"
+#include "prepaid/domain/tariff_codec.hpp"
 #include "prepaid/http/command_dispatcher.hpp"
 
 namespace prepaid::backend::http {
@@ -27,6 +29,68 @@ bool validBatchId(const std::string& id) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '_' || c == ':';
   });
+}
+
+// What a price dispatch (电价下发) sends to one meter: the unit price of each rate of the meter's
+// tariff (or the site's default tariff) in force now. A meter holds one price per rate and no
+// tiers, so a tiered tariff sends its first tier (step price, or rate price + first surcharge);
+// a flat tariff sends its price for every rate. Without a tariff, the site's default unit price.
+struct PriceDispatch {
+  std::string payload;
+  std::optional<store::TariffId> tariffId;
+  Json prices = Json::object();
+};
+
+std::expected<PriceDispatch, ApiError> priceDispatchFor(const store::ReadTransaction& tx,
+                                                        const store::Meter& meter,
+                                                        const store::Settings& settings,
+                                                        domain::Instant now) {
+  PriceDispatch dispatch;
+  collect::PricePayload payload;
+  std::optional<domain::Tariff> tariff;
+  const auto tariffId = meter.tariffId ? meter.tariffId : settings.defaultTariffId;
+  if (tariffId) {
+    PREPAID_TRY_STORE(version, tx.tariffs().versionAt(*tariffId, now));
+    if (*version) {
+      auto decoded = domain::decodeTariff((*version)->definition);
+      if (!decoded) {
+        return std::unexpected(apiError(
+            ErrorCode::Internal, "tariff " + std::to_string(*tariffId) +
+                                     " has an unreadable definition: " + decoded.error().message));
+      }
+      tariff = std::move(*decoded);
+      dispatch.tariffId = tariffId;
+    }
+  }
+  if (!tariff) {
+    payload.microYuan.fill(settings.defaultUnitPriceMicroYuan);
+  } else {
+    std::optional<domain::Tier> firstTier;
+    if (tariff->tiering && !tariff->tiering->tiers.empty()) {
+      firstTier = tariff->tiering->tiers.front();
+    }
+    const bool stepPrices = firstTier && tariff->tiering->pricing == domain::TierPricing::StepPrice;
+    for (const auto rate : domain::AllRates) {
+      // A flat tariff costs the same at every rate the meter's own clock may select.
+      const auto source = tariff->kind == domain::TariffKind::Flat ? domain::Rate::Flat : rate;
+      const auto& price = tariff->prices.at(domain::indexOf(source));
+      std::optional<std::int64_t> microYuan;
+      if (stepPrices) {
+        microYuan = firstTier->price.microYuan();
+      } else if (price) {
+        microYuan = price->microYuan() + (firstTier ? firstTier->price.microYuan() : 0);
+      }
+      // A rate the tariff does not price is left out: the meter gets the site default for it.
+      payload.microYuan.at(domain::indexOf(rate)) = microYuan;
+    }
+  }
+  for (const auto rate : domain::AllRates) {
+    if (const auto& value = payload.microYuan.at(domain::indexOf(rate))) {
+      dispatch.prices[std::string(domain::toString(rate))] = *value;
+    }
+  }
+  dispatch.payload = collect::formatPricePayload(payload);
+  return dispatch;
 }
 
 }  // namespace
@@ -188,55 +252,134 @@ void registerOperationRoutes(ServerCore& core) {
                .needs(Permission::ReportsRead));
 
   core.add(
-      route("POST", "/api/v1/commands", Access::Staff, "operations",
-            "Batch command {kind: price|settings|keep_power|resume_prepaid|trip|close|"
-            "read_now, meter_ids[1..500]} with a result per meter",
-            [&core](Request& request) -> Result {
-              api::FieldReader fields(request.body);
-              PREPAID_TRY(known, fields.onlyKnown({"kind", "meter_ids"}));
-              PREPAID_TRY(kindName, fields.requiredEnum(
-                                        "kind", {"price", "settings", "keep_power",
-                                                 "resume_prepaid", "trip", "close", "read_now"}));
-              PREPAID_TRY(meterIds, fields.requiredIntArray("meter_ids", api::IntRange{1, 500},
-                                                            api::IntRange{1, INT64_MAX}));
-              std::set<std::int64_t> distinct(meterIds->begin(), meterIds->end());
-              if (distinct.size() != meterIds->size()) {
-                return std::unexpected(
-                    apiError(ErrorCode::InvalidField, "field 'meter_ids' lists a meter twice"));
+      route(
+          "POST", "/api/v1/commands", Access::Staff, "operations",
+          "Batch command {kind: price|settings|keep_power|resume_prepaid|trip|close|"
+          "read_now, meter_ids[1..500], tariff_id? (price: assign this tariff first)} with a "
+          "result per meter; price sends the prices of each meter's tariff in force now",
+          [&core](Request& request) -> Result {
+            api::FieldReader fields(request.body);
+            PREPAID_TRY(known, fields.onlyKnown({"kind", "meter_ids", "tariff_id"}));
+            PREPAID_TRY(kindName, fields.requiredEnum(
+                                      "kind", {"price", "settings", "keep_power", "resume_prepaid",
+                                               "trip", "close", "read_now"}));
+            PREPAID_TRY(meterIds, fields.requiredIntArray("meter_ids", api::IntRange{1, 500},
+                                                          api::IntRange{1, INT64_MAX}));
+            PREPAID_TRY(tariffId, fields.optionalInt("tariff_id", api::IntRange{1, INT64_MAX}));
+            if (*tariffId && *kindName != "price") {
+              return std::unexpected(apiError(ErrorCode::InvalidField,
+                                              "field 'tariff_id' goes only with kind 'price'"));
+            }
+            std::set<std::int64_t> distinct(meterIds->begin(), meterIds->end());
+            if (distinct.size() != meterIds->size()) {
+              return std::unexpected(
+                  apiError(ErrorCode::InvalidField, "field 'meter_ids' lists a meter twice"));
+            }
+            if (core.services().commands == nullptr) {
+              return std::unexpected(
+                  apiError(ErrorCode::Unavailable, "the collection service is not running"));
+            }
+            BatchCommandRequest batch;
+            batch.kind = *parseBatchCommandKind(*kindName);
+            batch.meters = *meterIds;
+            batch.operatorName = request.actor();
+            std::map<store::MeterId, PriceDispatch> prices;
+            if (*tariffId) {
+              // 一表一价: the meters take this tariff first (one transaction, audited with the
+              // tariff each had), then its prices are dispatched below. Unknown meters are
+              // skipped here and refused in their own row by the dispatcher.
+              auto assigned = writeStore(
+                  core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                    auto tariff = tx.tariffs().tariff(**tariffId);
+                    if (!tariff) {
+                      if (tariff.error().code == store::StoreErrorCode::NotFound) {
+                        return std::unexpected(
+                            apiError(ErrorCode::UnknownTariff,
+                                     "no tariff with id " + std::to_string(**tariffId)));
+                      }
+                      return std::unexpected(fromStore(tariff.error()));
+                    }
+                    Json before = Json::object();
+                    Json changed = Json::array();
+                    for (const auto id : *meterIds) {
+                      auto meter = tx.meters().meter(id);
+                      if (!meter || meter->tariffId == **tariffId) {
+                        continue;
+                      }
+                      before[std::to_string(id)] =
+                          meter->tariffId ? Json(*meter->tariffId) : Json(nullptr);
+                      meter->tariffId = **tariffId;
+                      PREPAID_TRY_STORE(updated, tx.meters().update(*meter));
+                      changed.push_back(id);
+                    }
+                    if (!changed.empty()) {
+                      PREPAID_TRY_STORE(audited, core.audit(tx, request, "meter.tariff.assign",
+                                                            "tariff:" + std::to_string(**tariffId),
+                                                            Json{{"tariff_by_meter", before}},
+                                                            Json{{"tariff_id", **tariffId},
+                                                                 {"meter_ids", changed}}));
+                      request.audited = false;  // the batch itself is audited below
+                    }
+                    return {};
+                  });
+              if (!assigned) {
+                return std::unexpected(assigned.error());
               }
-              if (core.services().commands == nullptr) {
-                return std::unexpected(
-                    apiError(ErrorCode::Unavailable, "the collection service is not running"));
+            }
+            if (batch.kind == BatchCommandKind::Price) {
+              // Prices are taken now, from the tariff in force now; an unknown meter gets no
+              // payload and is refused by the dispatcher in its own row.
+              auto read =
+                  readStore(core.store(),
+                            [&](const store::ReadTransaction& tx) -> std::expected<void, ApiError> {
+                              PREPAID_TRY_STORE(settings, tx.site().settings());
+                              const auto now = core.now();
+                              for (const auto id : *meterIds) {
+                                auto meter = tx.meters().meter(id);
+                                if (!meter) {
+                                  continue;
+                                }
+                                PREPAID_TRY(dispatch, priceDispatchFor(tx, *meter, *settings, now));
+                                batch.payloads[id] = dispatch->payload;
+                                prices[id] = std::move(*dispatch);
+                              }
+                              return {};
+                            });
+              if (!read) {
+                return std::unexpected(read.error());
               }
-              BatchCommandRequest batch;
-              batch.kind = *parseBatchCommandKind(*kindName);
-              batch.meters = *meterIds;
-              batch.operatorName = request.actor();
-              auto result = core.services().commands->dispatch(batch);
-              if (!result) {
-                return std::unexpected(apiError(ErrorCode::Unavailable, result.error()));
+            }
+            auto result = core.services().commands->dispatch(batch);
+            if (!result) {
+              return std::unexpected(apiError(ErrorCode::Unavailable, result.error()));
+            }
+            Json results = Json::array();
+            std::int64_t accepted = 0;
+            for (const auto& item : result->results) {
+              accepted += item.accepted ? 1 : 0;
+              Json row{{"meter_id", item.meterId},
+                       {"accepted", item.accepted},
+                       {"command_id", item.commandId ? Json(*item.commandId) : Json(nullptr)},
+                       {"error_code", item.accepted ? Json(nullptr) : Json(item.errorCode)},
+                       {"message", item.message}};
+              if (const auto price = prices.find(item.meterId); price != prices.end()) {
+                row["tariff_id"] =
+                    price->second.tariffId ? Json(*price->second.tariffId) : Json(nullptr);
+                row["prices_micro_yuan"] = price->second.prices;
               }
-              Json results = Json::array();
-              std::int64_t accepted = 0;
-              for (const auto& item : result->results) {
-                accepted += item.accepted ? 1 : 0;
-                results.push_back(
-                    {{"meter_id", item.meterId},
-                     {"accepted", item.accepted},
-                     {"command_id", item.commandId ? Json(*item.commandId) : Json(nullptr)},
-                     {"error_code", item.accepted ? Json(nullptr) : Json(item.errorCode)},
-                     {"message", item.message}});
-              }
-              Json body{{"batch_id", result->batchId},
-                        {"kind", *kindName},
-                        {"accepted", accepted},
-                        {"refused", static_cast<std::int64_t>(result->results.size()) - accepted},
-                        {"results", results}};
-              core.auditAfter(request, "command." + *kindName, "batch:" + result->batchId,
-                              Json{{"meter_ids", *meterIds}},
-                              Json{{"accepted", accepted}, {"results", results}});
-              return jsonReply(body, 202);
-            })
+              results.push_back(std::move(row));
+            }
+            Json body{{"batch_id", result->batchId},
+                      {"kind", *kindName},
+                      {"accepted", accepted},
+                      {"refused", static_cast<std::int64_t>(result->results.size()) - accepted},
+                      {"results", results}};
+            core.auditAfter(request, "command." + *kindName, "batch:" + result->batchId,
+                            Json{{"meter_ids", *meterIds},
+                                 {"tariff_id", *tariffId ? Json(**tariffId) : Json(nullptr)}},
+                            Json{{"accepted", accepted}, {"results", results}});
+            return jsonReply(body, 202);
+          })
           .needs(Permission::BatchControl)
           .jsonBody());
 

@@ -4,11 +4,13 @@ namespace prepaid::backend::http {
 
 namespace {
 
-constexpr std::array<PermissionInfo, 11> Permissions = {{
+constexpr std::array<PermissionInfo, 12> Permissions = {{
     {Permission::OperatorsManage, "operators.manage", "login", "operators and roles"},
     {Permission::AuditRead, "audit.read", "login", "operation log and its verification"},
     {Permission::SiteConfigure, "site.configure", "settings",
      "buildings, floors, shops, gateways, meters, import, defaults, kiosks"},
+    {Permission::TariffsManage, "tariffs.manage", "settings",
+     "tariffs: create, price changes (调价)"},
     {Permission::AccountsManage, "accounts.manage", "accounts",
      "open and close accounts, add meters, balance transfer, QR cards"},
     {Permission::AccountsRead, "accounts.read", "accounts",

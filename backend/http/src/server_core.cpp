@@ -85,8 +85,9 @@ ApiError fromBilling(const billing::BillingError& error) {
     case BillingErrorCode::UnknownMeter:
       return apiError(ErrorCode::UnknownMeter, error.message);
     case BillingErrorCode::UnknownEntry:
-    case BillingErrorCode::UnknownTariff:
       return apiError(ErrorCode::NotFound, error.message);
+    case BillingErrorCode::UnknownTariff:
+      return apiError(ErrorCode::UnknownTariff, error.message);
     case BillingErrorCode::AccountNotOpen:
       return apiError(ErrorCode::AccountNotOpen, error.message);
     case BillingErrorCode::MeterClosed:
@@ -95,8 +96,9 @@ ApiError fromBilling(const billing::BillingError& error) {
       return apiError(ErrorCode::SalesBlocked, error.message);
     case BillingErrorCode::AboveHoardingCap:
       return apiError(ErrorCode::AboveHoardingCap, error.message);
-    case BillingErrorCode::NonPositiveAmount:
     case BillingErrorCode::InvalidTariff:
+      return apiError(ErrorCode::InvalidTariff, error.message);
+    case BillingErrorCode::NonPositiveAmount:
     case BillingErrorCode::InvalidConfiguration:
     case BillingErrorCode::PriceChangeInPast:
     case BillingErrorCode::Overflow:
@@ -172,8 +174,9 @@ namespace {
 // Marks a store callback aborted by an API-level refusal; the real error travels beside it.
 constexpr std::string_view AbortedByApi = "aborted by the HTTP layer";
 
-// Requests served on one keep-alive connection before it is closed and reopened.
-constexpr std::size_t KeepAliveMaxRequests = 1000;
+// Requests served on one keep-alive connection before it is closed and reopened: long enough to
+// spare reconnects, short enough that connections queued behind a full pool get a turn soon.
+constexpr std::size_t KeepAliveMaxRequests = 100;
 // Pending connections the kernel queues while every worker is busy.
 constexpr int ListenBacklog = 512;
 
@@ -239,6 +242,7 @@ ServerCore::ServerCore(HttpServices services, HttpOptions options)
   registerSalesRoutes(*this);
   registerOperationRoutes(*this);
   registerOrderRoutes(*this);
+  registerTariffRoutes(*this);
 }
 
 ServerCore::~ServerCore() {

@@ -231,6 +231,7 @@ void registerAccountRoutes(ServerCore& core);
 void registerSalesRoutes(ServerCore& core);
 void registerOperationRoutes(ServerCore& core);
 void registerOrderRoutes(ServerCore& core);
+void registerTariffRoutes(ServerCore& core);
 
 /// Path parameter as a positive id; InvalidParameter otherwise.
 [[nodiscard]] std::expected<std::int64_t, ApiError> pathId(const Request& request,

@@ -675,7 +675,7 @@ void registerSiteRoutes(ServerCore& core) {
                                    {"overload_threshold_w", "collection_interval_s", "alarm1_fen",
                                     "alarm2_fen", "default_unit_price_micro_yuan",
                                     "hoarding_cap_fen", "close_allowed_fen", "alarm_sms_number",
-                                    "pin_required", "lost_contact_failures"}));
+                                    "pin_required", "lost_contact_failures", "default_tariff_id"}));
             PREPAID_TRY(overload,
                         fields.optionalInt("overload_threshold_w", api::IntRange{1, 10'000'000}));
             PREPAID_TRY(interval,
@@ -692,6 +692,11 @@ void registerSiteRoutes(ServerCore& core) {
             PREPAID_TRY(pin, fields.optionalBool("pin_required"));
             PREPAID_TRY(lostAfter,
                         fields.optionalInt("lost_contact_failures", api::IntRange{1, 100}));
+            // default_tariff_id: a tariff id, or null to fall back to the default unit price.
+            const bool clearDefaultTariff = request.body.contains("default_tariff_id") &&
+                                            request.body["default_tariff_id"].is_null();
+            PREPAID_TRY(defaultTariff,
+                        fields.optionalInt("default_tariff_id", api::IntRange{1, MaxId}));
             Json after;
             auto written = writeStore(
                 core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
@@ -711,6 +716,15 @@ void registerSiteRoutes(ServerCore& core) {
                         **pin ? store::PinPolicy::Required : store::PinPolicy::NotRequired;
                   }
                   settings.lostContactFailures = lostAfter->value_or(settings.lostContactFailures);
+                  if (*defaultTariff) {
+                    if (!tx.tariffs().tariff(**defaultTariff)) {
+                      return std::unexpected(apiError(ErrorCode::InvalidField,
+                                                      "field 'default_tariff_id' names no tariff"));
+                    }
+                    settings.defaultTariffId = **defaultTariff;
+                  } else if (clearDefaultTariff) {
+                    settings.defaultTariffId.reset();
+                  }
                   if (settings.alarm2Fen > settings.alarm1Fen) {
                     return std::unexpected(
                         apiError(ErrorCode::InvalidField,

@@ -1,6 +1,7 @@
 // GET /api/v1/health, GET /metrics, GET /api/v1/openapi.json.
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <map>
 
@@ -9,11 +10,21 @@
 #include "prepaid/api/api_version.hpp"
 #include "prepaid/api/time_format.hpp"
 #include "prepaid/api/wire_types.hpp"
+#include "prepaid/store/order_repository.hpp"
 #include "prepaid/version.hpp"
 
 namespace prepaid::backend::http {
 
 namespace {
+
+constexpr std::array AllOrderStates = {
+    store::PaymentOrderState::Created,  store::PaymentOrderState::Pending,
+    store::PaymentOrderState::Paid,     store::PaymentOrderState::Crediting,
+    store::PaymentOrderState::Credited, store::PaymentOrderState::Receipted,
+    store::PaymentOrderState::Expired,  store::PaymentOrderState::Closing,
+    store::PaymentOrderState::Closed,   store::PaymentOrderState::Reversing,
+    store::PaymentOrderState::Reversed, store::PaymentOrderState::Refunding,
+    store::PaymentOrderState::Refunded, store::PaymentOrderState::Failed};
 
 std::string_view accessName(Access access) {
   switch (access) {
@@ -205,6 +216,15 @@ void registerSystemRoutes(ServerCore& core) {
               PREPAID_TRY_STORE(alarms, tx.alarms().openAlarms());
               samples.push_back({"prepaid_alarms_open", "Open alarms", "gauge", "",
                                  static_cast<double>(alarms->size())});
+              // One GROUP BY; every state is exported (0 when empty) so a series never vanishes.
+              PREPAID_TRY_STORE(orders, tx.orders().countByState());
+              for (const auto state : AllOrderStates) {
+                const auto found = orders->find(state);
+                samples.push_back(
+                    {"prepaid_orders", "Payment orders by state", "gauge",
+                     prometheusLabel("state", store::toString(state)),
+                     static_cast<double>(found == orders->end() ? 0 : found->second)});
+              }
               return {};
             });
         if (!read) {

@@ -315,6 +315,23 @@ std::expected<std::vector<PaymentOrder>, StoreError> SqliteOrderRepository::sear
   });
 }
 
+std::expected<std::map<PaymentOrderState, std::int64_t>, StoreError>
+SqliteOrderRepository::countByState() const {
+  return guard([&] {
+    auto row = m_ctx.db().prepare(
+        "SELECT state, COUNT(*) FROM payment_orders GROUP BY state ORDER BY state");
+    std::map<PaymentOrderState, std::int64_t> counts;
+    while (row.step()) {
+      auto state = parsePaymentOrderState(row.text(0));
+      if (!state) {
+        fail(StoreErrorCode::Corrupt, "unknown payment order state '" + row.text(0) + "'");
+      }
+      counts[*state] = row.int64(1);
+    }
+    return counts;
+  });
+}
+
 std::expected<PaymentNotificationRecord, StoreError> SqliteOrderRepository::logNotification(
     const PaymentNotificationRecord& record) {
   return guard([&] {

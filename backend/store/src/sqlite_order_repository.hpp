@@ -26,6 +26,8 @@ class SqliteOrderRepository final : public OrderRepository {
   std::expected<std::vector<PaymentOrder>, StoreError> unsettled(std::int64_t limit) const override;
   std::expected<std::vector<PaymentOrder>, StoreError> search(
       const OrderQuery& query) const override;
+  std::expected<std::map<PaymentOrderState, std::int64_t>, StoreError> countByState()
+      const override;
   std::expected<PaymentNotificationRecord, StoreError> logNotification(
       const PaymentNotificationRecord& record) override;
   std::expected<std::vector<PaymentNotificationRecord>, StoreError> notifications(

@@ -58,7 +58,7 @@ class ApiFixture : public ::testing::Test {
     m_dispatcher = std::make_unique<CollectCommandDispatcher>(*m_commandService);
     m_clock = clock;
     beforeServer();
-    HttpServices services{*m_store, m_billing.get(), m_dispatcher.get(), {}, clock};
+    HttpServices services{*m_store, m_billing.get(), m_dispatcher.get(), m_metricsProviders, clock};
     services.payments = m_payments;
     HttpOptions options;
     options.threads = 8;
@@ -162,6 +162,19 @@ class ApiFixture : public ::testing::Test {
     sqlite3_close(db);
     return value;
   }
+  std::string sqlText(const std::string& sql) {
+    sqlite3* db = nullptr;
+    sqlite3_open((m_dir / "site.db").c_str(), &db);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
+    std::string value = "<no row>";
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+      value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+  }
   void sqlExec(const std::string& sql) {
     sqlite3* db = nullptr;
     sqlite3_open((m_dir / "site.db").c_str(), &db);
@@ -226,7 +239,8 @@ class ApiFixture : public ::testing::Test {
   std::unique_ptr<httplib::Client> m_client;
   std::atomic<std::int64_t> m_clockOffsetS{0};
   std::function<domain::Instant()> m_clock;
-  payments::PaymentService* m_payments = nullptr;  // HttpServices::payments (null: 503)
+  payments::PaymentService* m_payments = nullptr;          // HttpServices::payments (null: 503)
+  std::vector<const MetricsProvider*> m_metricsProviders;  // set in beforeServer()
   int m_port = 0;
   std::string m_kioskKey;
   std::string m_admin;

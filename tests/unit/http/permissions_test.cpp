@@ -20,6 +20,15 @@ TEST(PermissionsTest, NamesAreUniqueAndCoverTheFunctionGroups) {
   EXPECT_EQ(groups,
             (std::set<std::string_view>{"login", "settings", "accounts", "sales", "reports"}));
   EXPECT_FALSE(parsePermission("sales.sell; DROP TABLE roles"));
+  EXPECT_EQ(parsePermission("tariffs.manage"), Permission::TariffsManage);
+}
+
+TEST(PermissionsTest, OnlyAdminChangesPricesByDefault) {
+  for (const auto& role : builtinRoles()) {
+    EXPECT_EQ(std::ranges::count(role.permissions, Permission::TariffsManage),
+              role.name == "admin" ? 1 : 0)
+        << role.name;
+  }
 }
 
 TEST(PermissionsTest, AdminHasEverythingCashierCannotConfigure) {

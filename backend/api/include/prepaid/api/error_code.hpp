@@ -43,6 +43,8 @@ enum class ErrorCode {
   AlreadyCorrected,       // 409: the entry was corrected before
   InvalidAmount,          // 400: order amount below the site's minimum or above its maximum
   InvalidPaymentCode,     // 400: the scanned code is no WeChat/Alipay payment code
+  InvalidTariff,          // 400: a tariff breaks a rule (overlapping periods, …); details.rule
+  UnknownTariff,          // 404: no tariff with that id
   UnknownOrder,           // 404: no payment order with that number (for this kiosk)
   ProviderRefused,        // 409: the payment provider refused (bad code, payment error, …)
   NotRefundable,          // 409: the order's money reached a meter-side meter; no refund here

@@ -15,6 +15,8 @@
 namespace prepaid::backend::http {
 
 /// Creates the built-in roles that do not exist yet (by name); returns how many were created.
+/// An existing `admin` role is given any permission it lacks (one added by a later version, e.g.
+/// tariffs.manage), audited as role.update: admin means every permission.
 [[nodiscard]] std::expected<std::int64_t, store::StoreError> ensureBuiltinRoles(
     store::Store& store, domain::Instant now, const std::string& actor);
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,9 @@ struct BatchCommandRequest {
   BatchCommandKind kind = BatchCommandKind::ReadNow;
   std::vector<store::MeterId> meters;  // 1..N distinct meters
   std::string operatorName;            // who asked (for the command records)
+  /// Per-meter command payload (collect/command_payload.hpp), e.g. the prices of the meter's
+  /// tariff for Price; a meter not listed gets an empty payload (the site's configuration).
+  std::map<store::MeterId, std::string> payloads;
 };
 
 struct MeterCommandResult {

@@ -6,6 +6,7 @@
 // by state), registered at construction.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace prepaid::backend::http {
@@ -26,6 +27,10 @@ class MetricsProvider {
   /// must be thread-safe and cheap (no bus I/O); must not throw.
   virtual void collectMetrics(std::vector<MetricSample>& out) const = 0;
 };
+
+/// `name="value"` with the value escaped for the text format (backslash, double quote, newline),
+/// for MetricSample::labels. Join several with ','.
+[[nodiscard]] std::string prometheusLabel(std::string_view name, std::string_view value);
 
 /// Renders samples as Prometheus text: one HELP/TYPE header per metric name (first occurrence
 /// wins), samples grouped by name in first-seen order.

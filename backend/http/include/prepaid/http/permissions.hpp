@@ -18,6 +18,7 @@ enum class Permission {
   AuditRead,        // operation log (操作日志) and its verification
   // 2. System settings
   SiteConfigure,  // buildings/floors, shops, gateways, meters (+ import), defaults, kiosks
+  TariffsManage,  // tariffs (电价): create, price changes (调价)
   // 3. Accounts
   AccountsManage,  // open/close accounts, add meters, transfers, QR cards
   AccountsRead,    // open-account and close queries, meter status list, reading history

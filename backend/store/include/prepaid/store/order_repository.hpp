@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -149,6 +150,10 @@ class OrderRepository {
   /// Staff search, newest first.
   [[nodiscard]] virtual std::expected<std::vector<PaymentOrder>, StoreError> search(
       const OrderQuery& query) const = 0;
+  /// How many orders are in each state (one GROUP BY over the table, for /metrics); a state with
+  /// no order is absent from the map.
+  [[nodiscard]] virtual std::expected<std::map<PaymentOrderState, std::int64_t>, StoreError>
+  countByState() const = 0;
 
   /// Appends to the notification log (append-only).
   [[nodiscard]] virtual std::expected<PaymentNotificationRecord, StoreError> logNotification(
