@@ -281,15 +281,19 @@ std::expected<PaymentOrder, PaymentError> PaymentService::createOrder(
     return order;
   }
   std::lock_guard lock(lockFor(order.id));
+  State from = State::Created;
   if (replayed) {
     // A retry of a request whose provider call had no answer: ask the provider again (both
     // accept the same out_trade_no with the same content), else return the order as it is.
+    // The worker may have found the unanswered order at the provider meanwhile (NOTPAY moves
+    // it to pending), but the kiosk still has no QR to show: ask for it all the same.
     auto current = load(order.id);
     if (!current) {
       return current;
     }
     order = *current;
-    if (order.state != State::Created || !order.qrCode.empty()) {
+    from = order.state;
+    if ((from != State::Created && from != State::Pending) || !order.qrCode.empty()) {
       return order;
     }
   }
@@ -304,20 +308,20 @@ std::expected<PaymentOrder, PaymentError> PaymentService::createOrder(
     order.qrCode = *code;
     order.state = State::Pending;
     order.nextCheckAt = plusMs(now, m_options.pollIntervalMs);
-    if (auto saved = save(order, State::Created); !saved) {
+    if (auto saved = save(order, from); !saved) {
       return std::unexpected(saved.error());
     }
     return order;
   }
   order.lastError = code.error().message;
   if (code.error().code == ProviderErrorCode::Unknown) {
-    // The provider may hold the order: leave it created, the worker queries it.
-    (void)save(order, State::Created);
+    // The provider may hold the order: leave it as it is, the worker queries it.
+    (void)save(order, from);
     return paymentError(PaymentErrorCode::ProviderUnavailable,
                         "the payment provider did not answer; try again");
   }
   order.state = State::Failed;
-  if (auto saved = save(order, State::Created); !saved) {
+  if (auto saved = save(order, from); !saved) {
     return std::unexpected(saved.error());
   }
   return paymentError(code.error().code == ProviderErrorCode::Rejected

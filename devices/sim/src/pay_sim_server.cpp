@@ -408,7 +408,6 @@ void PaySimServer::wechat(const httplib::Request& req, httplib::Response& res) {
           auth.at("signature"))) {
     return fail(401, "SIGN_ERROR", "signature does not verify");
   }
-  delayAnswer();
   const Json body = req.body.empty() ? Json::object() : Json::parse(req.body, nullptr, false);
   if (!body.is_object()) {
     return fail(400, "PARAM_ERROR", "body is not a JSON object");
@@ -427,7 +426,15 @@ void PaySimServer::wechat(const httplib::Request& req, httplib::Response& res) {
         text(body, "mchid") != m_keys.wechatMchid) {
       return fail(400, "PARAM_ERROR", "out_trade_no, amount.total, appid and mchid are required");
     }
-    if (m_trades.contains(no)) {
+    if (const auto it = m_trades.find(no); it != m_trades.end()) {
+      // A repeated Native order with the same content (the merchant's retry after a lost
+      // answer) gets the same code_url while unpaid; anything else is a reused out_trade_no.
+      const SimTrade& existing = it->second;
+      if (!code && existing.provider == "wechat" && existing.channel == "qr" &&
+          existing.amountFen == total && existing.state == "NOTPAY") {
+        return wechatAnswer(res, 200,
+                            Json{{"code_url", baseUrl() + "/sim/qr/wechat/" + no}}.dump());
+      }
       return fail(400, "OUT_TRADE_NO_USED", "out_trade_no already used");
     }
     SimTrade trade;
@@ -573,7 +580,6 @@ void PaySimServer::alipay(const httplib::Request& req, httplib::Response& res) {
                                             (*params)["sign"])) {
     return refuse("40002", "isv.invalid-signature", "signature does not verify");
   }
-  delayAnswer();
   const Json biz = Json::parse((*params)["biz_content"], nullptr, false);
   const std::string no = text(biz, "out_trade_no");
   std::unique_lock lock(m_mutex);
@@ -582,7 +588,17 @@ void PaySimServer::alipay(const httplib::Request& req, httplib::Response& res) {
     if (no.empty() || !amount || amount->fen() <= 0) {
       return refuse("40004", "ACQ.INVALID_PARAMETER", "out_trade_no and total_amount required");
     }
-    if (m_trades.contains(no)) {
+    if (const auto it = m_trades.find(no); it != m_trades.end()) {
+      // As WeChat: a repeated precreate with the same content returns the same qr_code.
+      const SimTrade& existing = it->second;
+      if (method == "alipay.trade.precreate" && existing.provider == "alipay" &&
+          existing.channel == "qr" && existing.amountFen == amount->fen() &&
+          existing.state == "NOTPAY") {
+        return answer(Json{{"code", "10000"},
+                           {"msg", "Success"},
+                           {"out_trade_no", no},
+                           {"qr_code", baseUrl() + "/sim/qr/alipay/" + no}});
+      }
       return refuse("40004", "ACQ.CONTEXT_INCONSISTENT", "out_trade_no already used");
     }
     SimTrade trade;
@@ -775,16 +791,21 @@ void PaySimServer::control(const httplib::Request& req, httplib::Response& res) 
 }
 
 void PaySimServer::routes() {
+  // The timeout fault delays the answer after the work is done (not before it): the client
+  // times out while the provider already holds the result, as when a real answer is lost.
   auto wechatHandler = [this](const httplib::Request& req, httplib::Response& res) {
     wechat(req, res);
+    delayAnswer();
   };
   auto controlHandler = [this](const httplib::Request& req, httplib::Response& res) {
     control(req, res);
   };
   m_server->Get(R"(/v3/.*)", wechatHandler);
   m_server->Post(R"(/v3/.*)", wechatHandler);
-  m_server->Post("/alipay/gateway.do",
-                 [this](const httplib::Request& req, httplib::Response& res) { alipay(req, res); });
+  m_server->Post("/alipay/gateway.do", [this](const httplib::Request& req, httplib::Response& res) {
+    alipay(req, res);
+    delayAnswer();
+  });
   m_server->Get(R"(/sim/.*)", controlHandler);
   m_server->Post(R"(/sim/.*)", controlHandler);
   m_server->Put(R"(/sim/.*)", controlHandler);

@@ -376,6 +376,60 @@ TEST_F(PaySimEndToEnd, ProviderTimeoutLeavesOrderToTheWorker) {
   EXPECT_EQ(site.balanceFen(meter), 900);
 }
 
+TEST_F(PaySimEndToEnd, QrCreateRetriedAfterATimedOutAnswerGetsTheSameCode) {
+  for (const auto kind : {ProviderKind::Wechat, ProviderKind::Alipay}) {
+    SCOPED_TRACE(toString(kind));
+    sim::PaySimFaults faults;
+    faults.answerDelayMs = 2500;  // longer than the client's 1.5 s read timeout
+    paySim->setFaults(faults);
+    const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+    CreateOrderRequest request;
+    request.meterId = meter;
+    request.amountFen = 1100;
+    request.provider = kind;
+    request.idempotencyKey = std::string("retry-") + std::string(toString(kind));
+    auto first = service->createOrder(request);
+    ASSERT_FALSE(first.has_value());
+    EXPECT_EQ(first.error().code, PaymentErrorCode::ProviderUnavailable);
+    // The simulator did the work before the late answer: the trade exists already.
+    store::OrderQuery ofMeter;
+    ofMeter.meterId = meter;
+    auto orders = service->search(ofMeter);
+    ASSERT_EQ(orders->size(), 1U);
+    const std::string no = orders->front().orderNo;
+    ASSERT_TRUE(paySim->trade(no).has_value());
+    EXPECT_EQ(paySim->trade(no)->state, "NOTPAY");
+    paySim->setFaults({});
+    // The kiosk's retry (same key) asks again for the same out_trade_no: the same QR comes back.
+    auto retried = service->createOrder(request);
+    ASSERT_TRUE(retried.has_value()) << retried.error().message;
+    EXPECT_EQ(retried->orderNo, no);
+    EXPECT_EQ(retried->state, State::Pending);
+    EXPECT_EQ(retried->qrCode,
+              paySim->baseUrl() + "/sim/qr/" + std::string(toString(kind)) + "/" + no);
+    customerScansAndPays(*retried);
+    expectCreditedOnce(*retried, meter, 1100);
+  }
+  // Another amount under a used out_trade_no is still refused (a real reuse, not a retry).
+  auto settings = loadProviderSettings(keysDir() / "providers.json");
+  ASSERT_TRUE(settings.has_value());
+  auto providers = makeProviders(*settings, [this] { return site.now(); });
+  ASSERT_TRUE(providers.has_value());
+  for (auto& provider : *providers) {
+    QrOrder reuse;
+    reuse.outTradeNo = "PREUSE" + std::string(toString(provider->kind()));
+    reuse.amountFen = 500;
+    reuse.description = "test";
+    reuse.expiresAt = site.now() + std::chrono::minutes(3);
+    ASSERT_TRUE(provider->createQr(reuse).has_value());
+    EXPECT_TRUE(provider->createQr(reuse).has_value()) << "the same content: the same QR";
+    reuse.amountFen = 600;
+    auto refused = provider->createQr(reuse);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ProviderErrorCode::Rejected) << refused.error().message;
+  }
+}
+
 TEST_F(PaySimEndToEnd, UncreditableOrderIsRefundedAtTheProvider) {
   const auto meter = site.addMeter(domain::BillingMode::MeterSide);
   const auto order = createQr(meter, 1500, ProviderKind::Wechat);

@@ -403,6 +403,32 @@ TEST_F(PaymentServiceTest, ReplayOfAQrOrderWithoutItsQrAsksTheProviderAgain) {
   EXPECT_EQ(service->orderByNo("P0").error().code, PaymentErrorCode::UnknownOrder);
 }
 
+TEST_F(PaymentServiceTest, ReplayAsksForTheQrEvenAfterTheWorkerFoundTheOrderUnpaid) {
+  // The kiosk's create timed out; before it retries, the worker queries the order, the provider
+  // says NOTPAY and the order becomes pending, still without a QR. The retry must get one.
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  CreateOrderRequest request;
+  request.meterId = meter;
+  request.amountFen = 1000;
+  request.provider = ProviderKind::Alipay;
+  request.idempotencyKey = "lost-answer-polled";
+  m_alipay->createUnanswered = true;
+  ASSERT_FALSE(service->createOrder(request).has_value());
+  m_alipay->createUnanswered = false;
+  site.advance(5);
+  EXPECT_EQ(service->pollDue().changed, 1);
+  auto polled = service->search({});
+  ASSERT_EQ(polled->size(), 1U);
+  ASSERT_EQ(polled->front().state, State::Pending);
+  ASSERT_TRUE(polled->front().qrCode.empty());
+  auto retried = service->createOrder(request);
+  ASSERT_TRUE(retried.has_value()) << retried.error().message;
+  EXPECT_EQ(retried->state, State::Pending);
+  EXPECT_EQ(retried->qrCode, "https://pay.example/qr/" + retried->orderNo);
+  EXPECT_EQ(m_alipay->creates, 2);
+  EXPECT_EQ(reload(*retried).qrCode, retried->qrCode);
+}
+
 TEST_F(PaymentServiceTest, HooksSeeEveryTransitionAndWakeTheBusesOncePerCredit) {
   int wakes = 0;
   std::vector<std::pair<State, State>> transitions;
