@@ -575,6 +575,40 @@ class PaymentsStack : public ::testing::Test {
                             "application/x-www-form-urlencoded; charset=utf-8");
   }
 
+  /// The timeout fault: the provider does the work but answers after the backend's 10 s read
+  /// timeout, so the backend does not know the outcome. (1) A QR order's creation: the kiosk gets
+  /// provider_unavailable and retries with the same Idempotency-Key, which asks the provider again
+  /// for the same out_trade_no; the customer pays; one credit (meter-side, A104). (2) A payment
+  /// code: the payment went through while the backend saw a timeout; querying finds it; one
+  /// credit (server-side, A105).
+  void providerAnswerTimeoutsCreditOnce() {
+    ASSERT_NO_FATAL_FAILURE(setFaults({{"answer_delay_ms", 11000}}));
+    const auto meter4 = meterOfShop("A104");
+    const Json body{
+        {"meter_id", meter4}, {"amount_fen", 1700}, {"channel", "qr"}, {"provider", "wechat"}};
+    const auto first = call("POST", "/api/v1/kiosk/orders", body, Caller::Kiosk, "timeout-qr");
+    EXPECT_EQ(first.status, 503) << first.body;
+    ASSERT_NO_FATAL_FAILURE(setFaults(Json::object()));
+    const auto retried = call("POST", "/api/v1/kiosk/orders", body, Caller::Kiosk, "timeout-qr");
+    ASSERT_EQ(retried.status, 201) << retried.body;
+    EXPECT_EQ(retried.json.value("state", ""), "pending") << retried.body;
+    ASSERT_NO_FATAL_FAILURE(customerPays(retried.json));
+    waitForState(retried.json.at("order_no").get<std::string>(), {"credited"}, 20s);
+    ASSERT_NO_FATAL_FAILURE(expectCreditedOnce(retried.json, 4));
+
+    const auto meter5 = meterOfShop("A105");
+    const Json code = createOrder(meter5, 2100, "code");
+    const std::string codeNo = code.at("order_no").get<std::string>();
+    ASSERT_NO_FATAL_FAILURE(setFaults({{"answer_delay_ms", 11000}}));
+    const auto submitted = call("POST", "/api/v1/kiosk/orders/" + codeNo + "/code",
+                                Json{{"auth_code", WechatPaymentCode}}, Caller::Kiosk);
+    ASSERT_NO_FATAL_FAILURE(setFaults(Json::object()));
+    EXPECT_TRUE(submitted.status == 200 || submitted.status == 503) << submitted.body;
+    waitForState(codeNo, {"credited"}, 30s);
+    ASSERT_NO_FATAL_FAILURE(expectCreditedOnce(code, 5, false));
+    EXPECT_EQ(tradeState(codeNo), "SUCCESS");
+  }
+
   fs::path m_dir;
   std::unique_ptr<MeterSimProcess> m_meterSim;
   std::unique_ptr<PaySimProcess> m_paySim;
@@ -727,9 +761,10 @@ TEST_F(PaymentsStack, ForgedNotificationsChangeNothing) {
 
 // Payment codes (付款码): the customer confirms after USERPAYING for 2 s and the order is credited;
 // a customer who never confirms is reversed after the backend's code-pay timeout (60 s, not
-// configurable in prepaid-backend, so the other cases run meanwhile); a refused code fails the
-// order. Nothing but the confirmed payment reaches a meter.
-TEST_F(PaymentsStack, CodePayUserpayingThenSuccessTimeoutThenReverse) {
+// configurable in prepaid-backend, so the other cases run meanwhile: a refused code fails the
+// order, and the provider-answer timeouts of QR creation and code pay credit once). Nothing but
+// the confirmed payments reaches a meter.
+TEST_F(PaymentsStack, CodePayUserpayingThenSuccessTimeoutThenReverseAndProviderTimeouts) {
   // Timeout first (the pay-sim takes the USERPAYING duration when the code is submitted).
   ASSERT_NO_FATAL_FAILURE(setFaults({{"userpaying_s", -1}}));
   const auto meter3 = meterOfShop("A103");
@@ -776,6 +811,9 @@ TEST_F(PaymentsStack, CodePayUserpayingThenSuccessTimeoutThenReverse) {
            Json{{"auth_code", "9912345678"}}, Caller::Kiosk);
   EXPECT_EQ(wrongCode.status, 400) << wrongCode.body;
   EXPECT_EQ(wrongCode.json["error"].value("code", ""), "invalid_payment_code") << wrongCode.body;
+
+  // Meanwhile, the provider's answers time out (the other timeout fault).
+  ASSERT_NO_FATAL_FAILURE(providerAnswerTimeoutsCreditOnce());
 
   // The never-confirming customer: reversed at the provider after the 60 s code-pay timeout.
   const Json reversed = waitForState(neverNo, {"reversed"}, 90s, false);
