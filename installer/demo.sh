@@ -4,7 +4,13 @@
 #   installer/demo.sh BUILD_DIR
 # Environment: PREPAID_DEMO_DATA (default <repo>/demo-data), PREPAID_DEMO_PORT (API, default 8080),
 # PREPAID_DEMO_PAY_PORT (8600), PREPAID_DEMO_TIMEOUT_S (readiness deadline per program, 60),
-# PREPAID_DEMO_PROGRAMS (which of "meter-sim pay-sim backend kiosk" to run, default all of them).
+# PREPAID_DEMO_PROGRAMS (which of "meter-sim pay-sim backend kiosk" to run, default all of them),
+# PREPAID_DEMO_KIOSKS and PREPAID_DEMO_CONSOLES (clients the backend sizes its HTTP threads for,
+# default 2 and 4),
+# PREPAID_DEMO_SIM_CONTROL_PORT (the meter simulator's control port for tests: faults, meter
+# state; default off), PREPAID_DEMO_SIM_PORT_BASE (the four gateways on BASE..BASE+3 instead of
+# the site files' 15020-15023, so test runs do not collide; set it before the data dir's first
+# start: the site database keeps the gateway addresses).
 # Running a subset lets a test stop and restart one program while the others keep running: e.g.
 # PREPAID_DEMO_PROGRAMS="meter-sim pay-sim" in one instance and "backend" in another, on the same
 # data dir and ports (start the simulators first: the backend's config names pay-sim's
@@ -108,12 +114,37 @@ if [ -z "$ctl" ] && [ ! -f "$data/initialized" ]; then
   exit 1
 fi
 
+# The site and fleet files: the demo's own, or copies in the data dir with the gateways moved.
+site_file=$root/assets/demo/site.toml
+fleet_file=$root/assets/demo/fleet.toml
+if [ -n "${PREPAID_DEMO_SIM_PORT_BASE:-}" ]; then
+  base=$PREPAID_DEMO_SIM_PORT_BASE
+  if ! [[ "$base" =~ ^[0-9]+$ ]] || [ "$base" -lt 1024 ] || [ "$base" -gt 65532 ]; then
+    echo "[demo] PREPAID_DEMO_SIM_PORT_BASE must be a port number 1024..65532, not '$base'" >&2
+    exit 2
+  fi
+  # One pass per line, first match only, so an overlapping BASE never moves a port twice.
+  move_ports='{
+    for (g = 0; g < 4; g++) {
+      old = 15020 + g
+      if ($0 ~ ("^port = " old "$")) { $0 = "port = " (base + g); break }
+      if (index($0, "127.0.0.1:" old "\"")) { sub("127[.]0[.]0[.]1:" old "\"", "127.0.0.1:" (base + g) "\""); break }
+    }
+    if (profiles != "" && $0 ~ /^profile_dir = /) { $0 = "profile_dir = \"" profiles "\"" }
+    print
+  }'
+  awk -v base="$base" -v profiles="" "$move_ports" "$site_file" >"$data/site.toml"
+  awk -v base="$base" -v profiles="$root/assets/meters" "$move_ports" "$fleet_file" >"$data/fleet.toml"
+  site_file=$data/site.toml
+  fleet_file=$data/fleet.toml
+fi
+
 # First start: the site database from assets/demo/site.toml, the staff login and the kiosk. The
 # marker is written last, so an interrupted first start is redone from scratch.
 if [ ! -f "$data/initialized" ]; then
   rm -f "$data/site.db" "$data/site.db-wal" "$data/site.db-shm"
   echo "[demo] creating the demo site database $data/site.db"
-  "$ctl" init --site "$root/assets/demo/site.toml" --db "$data/site.db" >/dev/null
+  "$ctl" init --site "$site_file" --db "$data/site.db" >/dev/null
   "$ctl" operator add --db "$data/site.db" --username "$admin_user" --name "演示管理员" \
     --role admin --password-stdin <<<"$admin_password" >/dev/null
   "$ctl" kiosk add --db "$data/site.db" --name "kiosk-A1" --key "$kiosk_key" >/dev/null
@@ -121,8 +152,12 @@ if [ ! -f "$data/initialized" ]; then
 fi
 
 if wanted meter-sim; then
+  sim_control=()
+  if [ -n "${PREPAID_DEMO_SIM_CONTROL_PORT:-}" ]; then
+    sim_control=(--control-port "$PREPAID_DEMO_SIM_CONTROL_PORT")
+  fi
   start meter-sim "$data/logs/meter-sim.log" \
-    "$sim" --fleet "$root/assets/demo/fleet.toml" --state "$data/meters.state"
+    "$sim" --fleet "$fleet_file" --state "$data/meters.state" "${sim_control[@]}"
   wait_for meter-sim grep -qx ready "$data/logs/meter-sim.log"
 fi
 
@@ -149,8 +184,8 @@ profile_dir = "$build/share/prepaid/meters"
 [http]
 host = "127.0.0.1"
 port = $api_port
-kiosks = 2
-consoles = 4
+kiosks = ${PREPAID_DEMO_KIOSKS:-2}
+consoles = ${PREPAID_DEMO_CONSOLES:-4}
 $payments_section
 TOML
 

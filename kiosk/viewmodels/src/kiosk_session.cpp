@@ -49,12 +49,24 @@ std::chrono::seconds KioskSession::idleLimit() const {
   return m_context.settings.idleTimeout;
 }
 
+SteadyTime KioskSession::idleDeadline() const {
+  SteadyTime from = m_lastInput;
+  // A recharge finishes when the customer's phone pays and the meter answers, which can be long
+  // after the tenant's last touch; counting the 10 s from that touch would drop the success or
+  // "credit pending" screen at once.
+  if (m_screen == Screen::Recharge && m_recharge.finished()) {
+    if (const auto at = m_recharge.finishedAt()) {
+      from = std::max(from, *at);
+    }
+  }
+  return from + idleLimit();
+}
+
 int KioskSession::idleSecondsLeft(SteadyTime now) const {
   if (m_screen == Screen::Attract) {
     return 0;
   }
-  const auto left =
-      std::chrono::duration_cast<std::chrono::seconds>(m_lastInput + idleLimit() - now).count();
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(idleDeadline() - now).count();
   return static_cast<int>(std::max<std::int64_t>(0, left));
 }
 
@@ -64,7 +76,7 @@ void KioskSession::tick(SteadyTime now) {
                                        m_recharge.step() == RechargeViewModel::Step::Crediting ||
                                        m_recharge.step() == RechargeViewModel::Step::Creating);
   // Never time out while money is in flight: the countdown bounds that.
-  if (m_screen != Screen::Attract && !paying && now - m_lastInput >= idleLimit()) {
+  if (m_screen != Screen::Attract && !paying && now >= idleDeadline()) {
     goAttract();
   }
   if (m_screen == Screen::Recharge) {
@@ -87,7 +99,7 @@ void KioskSession::tick(SteadyTime now) {
 SteadyTime KioskSession::nextWake(SteadyTime now) const {
   SteadyTime wake = m_nextHealth;
   if (m_screen != Screen::Attract) {
-    wake = std::min(wake, m_lastInput + idleLimit());
+    wake = std::min(wake, idleDeadline());
   }
   if (auto due = m_recharge.nextDue(); due && m_screen == Screen::Recharge) {
     wake = std::min(wake, *due);

@@ -45,6 +45,7 @@ void RechargeViewModel::reset() {
   m_order.reset();
   m_idempotencyKey.clear();
   m_paidAt.reset();
+  m_finishedAt.reset();
   m_requestInFlight = false;
   m_cancelling = false;
   m_receiptWanted = true;
@@ -255,11 +256,13 @@ void RechargeViewModel::applyOrder(const Order& order) {
 
 void RechargeViewModel::fail(Message message) {
   m_step = Step::Failed;
+  m_finishedAt = m_context.now();
   m_message = std::move(message);
 }
 
 void RechargeViewModel::finishWithReceipt(devices::ReceiptVariant variant) {
   m_step = variant == devices::ReceiptVariant::Credited ? Step::Done : Step::CreditPending;
+  m_finishedAt = m_context.now();
   m_message = variant == devices::ReceiptVariant::Credited ? Message{"recharge.done", {}}
                                                            : Message{"recharge.credit_pending", {}};
   if (!m_receiptWanted || m_context.printer == nullptr || !m_order) {

@@ -3,7 +3,8 @@
 
 The real stack: installer/demo.sh starts prepaid-meter-sim + prepaid-pay-sim (one instance) and
 prepaid-backend (a second instance, so the backend alone can be killed and restarted) on
-assets/demo/site.toml and fleet.toml, in a temp data dir with free API and pay-sim ports. The
+assets/demo/site.toml and fleet.toml, in a temp data dir with free ports (API, pay-sim, the
+meter simulator's gateways and control port). The
 kiosk runs under its own Xvfb and is driven by xdotool clicks, as a person would:
 
   attract -> keypad: an unknown shop (plain-words error), then shop A102 on the letter and digit
@@ -22,8 +23,12 @@ person sees buttons on the screen), so the same script runs portrait and landsca
 (import -window root), the receipt (text and PNG), the demo logs and report.json are kept in
 --artifacts.
 
+With --credit-pending it also pays while the simulated meter does not answer (a fault on
+meter-sim's control port): "payment received, credit pending" on screen and on the receipt, then
+the meter answers again and the backend credits it by itself.
+
 Usage: kiosk_e2e.py --kiosk BIN --source REPO --build BUILD_DIR --artifacts DIR
-                    [--size 1080x1920] [--measure]"""
+                    [--size 1080x1920] [--credit-pending] [--measure]"""
 
 import argparse
 import json
@@ -46,6 +51,7 @@ KIOSK_KEY = "pk_demo_kiosk_key_0001"
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "demo-admin-123"
 SHOP = "A102"
+SIM_METER = "0 2"  # A102's meter in the simulator: gateway 0 (A-1F), unit 2
 TENANT_MASKED = "胡*"
 AMOUNT_FEN = 10000
 OFFLINE_BANNER = "无法连接服务器"
@@ -69,6 +75,26 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_port_block(count):
+    """The first of `count` consecutive free ports (the meter simulator's gateways)."""
+    import random
+    for _ in range(200):
+        base = random.randrange(20000, 60000)
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise Failure("no %d consecutive free ports" % count)
 
 
 def http(method, url, body=None, headers=None, timeout=10):
@@ -123,6 +149,8 @@ class Demo:
         self.data = tempfile.mkdtemp(prefix="prepaid-kiosk-e2e-demo-")
         self.api_port = free_port()
         self.pay_port = free_port()
+        self.sim_port = free_port()
+        self.gateway_base = free_port_block(4)
         self.url = "http://127.0.0.1:%d" % self.api_port
         self.procs = {}
         self.staff_token = None
@@ -132,7 +160,8 @@ class Demo:
         out_path = os.path.join(self.artifacts, "demo-%s.out" % name)
         env = dict(os.environ, PREPAID_DEMO_DATA=self.data, PREPAID_DEMO_PORT=str(self.api_port),
                    PREPAID_DEMO_PAY_PORT=str(self.pay_port), PREPAID_DEMO_TIMEOUT_S="90",
-                   PREPAID_DEMO_PROGRAMS=programs)
+                   PREPAID_DEMO_SIM_CONTROL_PORT=str(self.sim_port),
+                   PREPAID_DEMO_SIM_PORT_BASE=str(self.gateway_base), PREPAID_DEMO_PROGRAMS=programs)
         env.pop("DISPLAY", None)
         out = open(out_path, "a")
         proc = subprocess.Popen(["bash", os.path.join(self.source, "installer/demo.sh"),
@@ -192,6 +221,21 @@ class Demo:
         if os.path.isdir(logs):
             for name in os.listdir(logs):
                 shutil.copy(os.path.join(logs, name), os.path.join(self.artifacts, name))
+
+    def sim(self, command):
+        """One line to the meter simulator's control port; its "ok ..." answer as a dict."""
+        with socket.create_connection(("127.0.0.1", self.sim_port), timeout=10) as conn:
+            conn.sendall(command.encode() + b"\n")
+            answer = b""
+            while not answer.endswith(b"\n"):
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        words = answer.decode().split()
+        if not words or words[0] != "ok":
+            raise Failure("meter-sim '%s': %r" % (command, answer))
+        return dict(w.split("=", 1) for w in words[1:] if "=" in w)
 
     # The backend, as staff and as a kiosk.
 
@@ -398,6 +442,66 @@ def balances_shown(kiosk):
     return found
 
 
+def credit_pending(kiosk, demo, report, args):
+    """Paid while the meter does not answer: after the kiosk's credit wait (60 s) the tenant is
+    told "payment received, credit pending, applied automatically" and gets a receipt saying so;
+    once the meter answers again the backend delivers the recharge by itself."""
+    kiosk.click("menu.recharge")
+    kiosk.screen("recharge")
+    kiosk.click("preset5000")
+    kiosk.has_text("支付 50.00 元")
+    printed = set(os.listdir(kiosk.printer_dir))
+    kiosk.click("pay")
+    kiosk.target("cancelpay", timeout=20)
+    count_before = int(demo.sim("get " + SIM_METER)["purchase_count"])
+    demo.sim("fault %s no-reply" % SIM_METER)
+    shot = kiosk.screenshot("pending-qr")
+    url = subprocess.run(["zbarimg", "--quiet", "--raw", shot], capture_output=True,
+                         text=True).stdout.strip()
+    prefix = "http://127.0.0.1:%d/sim/qr/wechat/" % demo.pay_port
+    if not url.startswith(prefix):
+        raise Failure("QR on screen decodes to %r" % url)
+    order_no = url[len(prefix):]
+    status, paid = http("POST", url, {})
+    if status != 200:
+        raise Failure("pay-sim refused the payment: %s %r" % (status, paid))
+    t_paid = time.monotonic()
+    # The message wraps over several lines: look in the screen's text run together.
+    wait_for("the credit-pending message", lambda: "已收到付款，电表暂未响应" in "".join(
+        kiosk.texts()), timeout=100)
+    report["credit_pending_shown_after_s"] = round(time.monotonic() - t_paid, 1)
+    kiosk.screenshot("credit-pending")
+    status, body = demo.api("GET", "/api/v1/orders/" + order_no, staff=True)
+    if status != 200 or body["order"]["state"] not in ("paid", "crediting"):
+        raise Failure("order %s while the meter is silent: %s %r" % (order_no, status, body))
+    new_txt = wait_for("the credit-pending receipt", lambda: [
+        f for f in os.listdir(kiosk.printer_dir) if f.endswith(".txt") and f not in printed])
+    text = open(os.path.join(kiosk.printer_dir, new_txt[0]), encoding="utf-8").read()
+    for needle in ("已收款，电表暂未入账", "待入表 pending", "50.00", order_no, SHOP):
+        if needle not in text:
+            raise Failure("credit-pending receipt lacks %r:\n%s" % (needle, text))
+    shutil.copy(os.path.join(kiosk.printer_dir, new_txt[0]),
+                os.path.join(args.artifacts, "pending-" + new_txt[0]))
+
+    # The meter answers again: the backend delivers the recharge with no one touching the kiosk.
+    demo.sim("clear " + SIM_METER)
+    t_clear = time.monotonic()
+
+    def credited():
+        status, body = demo.api("GET", "/api/v1/orders/" + order_no, staff=True)
+        return status == 200 and body["order"]["state"] in ("credited", "receipted")
+    wait_for("order %s credited once the meter answers" % order_no, credited, timeout=120,
+             interval=0.5)
+    report["credited_after_meter_back_s"] = round(time.monotonic() - t_clear, 1)
+    count_after = int(demo.sim("get " + SIM_METER)["purchase_count"])
+    if count_after != count_before + 1:
+        raise Failure("meter purchase count %d -> %d after the pending credit" %
+                      (count_before, count_after))
+    print("credit pending shown %.1f s after paying; credited %.1f s after the meter answered" %
+          (report["credit_pending_shown_after_s"], report["credited_after_meter_back_s"]))
+    kiosk.screen("attract", timeout=30)  # 10 s after a finished recharge
+
+
 def run(args):
     os.makedirs(args.artifacts, exist_ok=True)
     for name in os.listdir(args.artifacts):
@@ -531,6 +635,7 @@ def run(args):
         kiosk.screenshot("recharge-choose")
         ledger_before = demo.ledger(meter_id)
         balance_before = sum(e[2] for e in ledger_before)
+        count_before = int(demo.sim("get " + SIM_METER)["purchase_count"])
         kiosk.click("pay")
         kiosk.target("cancelpay", timeout=20)
         kiosk.has_text("剩余")
@@ -602,6 +707,11 @@ def run(args):
                 commands[0][1] != receipt_data.get("purchase_count"):
             raise Failure("recharge command(s) of entry %d: %r, receipt %r" %
                           (entry_id, commands, receipt_data))
+        # ... and the simulated meter itself counted exactly one purchase more.
+        count_after = int(demo.sim("get " + SIM_METER)["purchase_count"])
+        if count_after != count_before + 1 or count_after != receipt_data["purchase_count"]:
+            raise Failure("meter purchase count %d -> %d, receipt says %r" %
+                          (count_before, count_after, receipt_data["purchase_count"]))
         report.update(balance_before_fen=balance_before, balance_after_fen=balance_after,
                       charges_between_fen=sum(e[2] for e in others), order_no=order_no,
                       ledger_entry_id=entry_id)
@@ -698,6 +808,12 @@ def run(args):
         kiosk.screenshot("alarms")
         kiosk.click("back")
         kiosk.screen("account")
+
+        if args.credit_pending:
+            credit_pending(kiosk, demo, report, args)
+            identify(kiosk, SHOP)
+            kiosk.click("ok")
+            kiosk.screen("account")
         kiosk.target("menu.recharge")
         demo.kill_backend()
         t_dead = time.monotonic()
@@ -769,6 +885,8 @@ def main():
     parser.add_argument("--artifacts", required=True)
     parser.add_argument("--size", default="1080x1920")
     parser.add_argument("--measure", action="store_true")
+    parser.add_argument("--credit-pending", action="store_true",
+                        help="also pay while the meter is silent (adds ~80 s)")
     return run(parser.parse_args())
 
 

@@ -65,5 +65,53 @@ TEST(KioskSession, ScanOnAttractStartsIdentification) {
   EXPECT_EQ(h.session.screen(), Screen::Account);
 }
 
+// The 10 s after a finished recharge count from when it finished, not from the tenant's last
+// touch (found by the e2e run on the demo site: a credit-pending screen reached 60 s after "pay"
+// went back to attract at once, unseen).
+TEST(KioskSession, CreditPendingScreenStaysTenSecondsAfterItAppears) {
+  Harness h;
+  h.identifyShop("A101");
+  h.session.navigate(Screen::Recharge);
+  h.session.recharge().choosePreset(10000);
+  h.session.recharge().pay();
+  h.runner.settle();
+  h.api.orderScript = {testing::order(OrderState::Crediting)};
+  h.advance(2s);
+  h.advance(30s);
+  h.advance(31s);
+  ASSERT_EQ(h.session.recharge().step(), RechargeViewModel::Step::CreditPending);
+  ASSERT_TRUE(h.session.recharge().finishedAt().has_value());
+  h.advance(1s);
+  EXPECT_EQ(h.session.screen(), Screen::Recharge);
+  EXPECT_GE(h.session.idleSecondsLeft(h.clock), 8);
+  h.advance(8s);
+  EXPECT_EQ(h.session.screen(), Screen::Recharge);
+  h.advance(2s);
+  EXPECT_EQ(h.session.screen(), Screen::Attract);
+  EXPECT_FALSE(h.session.hasTenant());
+}
+
+TEST(KioskSession, SuccessAfterASlowPaymentStaysTenSeconds) {
+  Harness h;
+  h.identifyShop("A101");
+  h.session.navigate(Screen::Recharge);
+  h.session.recharge().choosePreset(10000);
+  h.session.recharge().pay();
+  h.runner.settle();
+  h.api.orderScript = {testing::order(OrderState::Pending)};
+  for (int i = 0; i < 20; ++i) {  // the customer takes 40 s to pay on the phone
+    h.advance(2s);
+  }
+  h.api.orderScript = {testing::order(OrderState::Credited)};
+  h.advance(2s);
+  ASSERT_EQ(h.session.recharge().step(), RechargeViewModel::Step::Done);
+  const auto wake = h.session.nextWake(h.clock);
+  EXPECT_GT(wake, h.clock + 9s);  // the loop sleeps until the 10 s are over, not at once
+  h.advance(9s);
+  EXPECT_EQ(h.session.screen(), Screen::Recharge);
+  h.advance(2s);
+  EXPECT_EQ(h.session.screen(), Screen::Attract);
+}
+
 }  // namespace
 }  // namespace prepaid::kiosk

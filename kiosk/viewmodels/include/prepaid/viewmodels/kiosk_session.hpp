@@ -69,6 +69,9 @@ class KioskSession {
   void checkHealth();
   void linkReport(bool online);
   [[nodiscard]] std::chrono::seconds idleLimit() const;
+  /// When the idle timeout returns to attract: the last input + 60 s, or 10 s after a finished
+  /// recharge (from the later of the last input and the moment it finished).
+  [[nodiscard]] SteadyTime idleDeadline() const;
 
   SessionContext m_context;
   IdentifyViewModel m_identify;

@@ -70,6 +70,10 @@ class RechargeViewModel {
   [[nodiscard]] bool finished() const {
     return m_step == Step::Done || m_step == Step::CreditPending || m_step == Step::Failed;
   }
+  /// When the flow finished (done, credit pending or failed); nullopt while it runs. The idle
+  /// timeout after a finished recharge counts from here: the customer may have paid long after
+  /// the tenant last touched the screen.
+  [[nodiscard]] std::optional<SteadyTime> finishedAt() const { return m_finishedAt; }
   [[nodiscard]] bool receiptWanted() const { return m_receiptWanted; }
   [[nodiscard]] const Message& receiptMessage() const { return m_receiptMessage; }
   /// Balance after the recharge when the backend sent it ("" otherwise).
@@ -95,6 +99,7 @@ class RechargeViewModel {
   std::string m_idempotencyKey;
   SteadyTime m_deadline{};
   std::optional<SteadyTime> m_paidAt;
+  std::optional<SteadyTime> m_finishedAt;
   SteadyTime m_nextPoll{};
   bool m_requestInFlight = false;
   bool m_cancelling = false;
