@@ -661,6 +661,16 @@ def run(args):
             raise Failure("payment URL %r is not pay-sim's %r" % (qr_text, expected_url))
         print("QR decodes to the order's payment URL: " + qr_text)
 
+        # The customer takes a while to scan: pay once the countdown has run 15 s, so the success
+        # screen comes well after the tenant's last touch (it must still stay its 10 s).
+        def countdown_at_most(seconds):
+            for text in kiosk.texts():
+                match = re.fullmatch(r"剩余 (\d+) 秒", text)
+                if match and int(match.group(1)) <= seconds:
+                    return True
+            return False
+        wait_for("the countdown to run 15 s", lambda: countdown_at_most(165), timeout=30,
+                 interval=0.2)
         # The customer's phone pays at that URL (pay-sim's control API).
         t_paid = time.monotonic()
         status, paid = http("POST", qr_text, {})
@@ -677,6 +687,7 @@ def run(args):
         report["pay_to_credit_s"] = round(time.monotonic() - t_paid, 1)
         kiosk.target("finish", timeout=30)
         kiosk.has_text("充值成功")
+        t_done = time.monotonic()
         kiosk.has_text("凭条已打印", timeout=30)
 
         # The backend: exactly one new recharge entry, the order's, of 10000 fen; the balance
@@ -741,6 +752,10 @@ def run(args):
 
         # 10 s after a finished recharge the kiosk returns to attract and forgets the tenant.
         kiosk.screen("attract", timeout=20)
+        shown_s = time.monotonic() - t_done
+        if shown_s < 9:
+            raise Failure("the success screen went back to attract after %.1f s, not 10" % shown_s)
+        report["success_screen_shown_s"] = round(shown_s, 1)
         kiosk.screenshot("back-to-attract")
         if any(SHOP in t or TENANT_MASKED in t for t in kiosk.texts()):
             raise Failure("the tenant is still on screen after the timeout: %r" % kiosk.texts())
