@@ -32,6 +32,8 @@ std::string_view toString(BillingErrorCode code) {
       return "already_corrected";
     case BillingErrorCode::LedgerNotEmpty:
       return "ledger_not_empty";
+    case BillingErrorCode::SettlementBlocked:
+      return "settlement_blocked";
     case BillingErrorCode::IdempotencyConflict:
       return "idempotency_conflict";
     case BillingErrorCode::EmptyIdempotencyKey:

@@ -1,6 +1,7 @@
 #include "prepaid/billing/billing_service.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <utility>
@@ -1121,6 +1122,471 @@ std::expected<Receipt, BillingError> BillingService::postOpeningBalance(
     return std::unexpected(checked.error());
   }
   return postOpening(tx, m_options, request, m_clock());
+}
+
+// [SECTION] old-meter transfer and closing
+
+namespace {
+
+/// Payload of the commands closeMeter enqueues (told apart from staff and policy commands).
+constexpr std::string_view ClosingPayload = "billing:close";
+
+std::expected<void, BillingError> checkKeyAndSource(const std::string& key,
+                                                    const std::string& source) {
+  if (key.empty()) {
+    return std::unexpected(
+        error(BillingErrorCode::EmptyIdempotencyKey, "an idempotency key is required"));
+  }
+  if (source.empty()) {
+    return std::unexpected(
+        error(BillingErrorCode::MissingSource, "the operator or channel (source) is required"));
+  }
+  return {};
+}
+
+/// Bills the meter's last stored reading when billing has not processed it yet, through the
+/// same per-meter step collection uses, so the money settled is what the meter last reported.
+/// Returns the fen charged (0 when there was nothing new).
+std::expected<std::int64_t, BillingError> billLastReading(store::WriteTransaction& tx,
+                                                          const SiteContext& site,
+                                                          const BillingOptions& options,
+                                                          store::MeterId meter,
+                                                          domain::Instant now) {
+  auto latest = lift(tx.readings().latest(meter), "latest reading");
+  if (!latest) {
+    return std::unexpected(latest.error());
+  }
+  if (!*latest) {
+    return 0;
+  }
+  const store::Reading last = **latest;
+  MeterOutcome outcome;
+  if (auto done = processMeter(tx, site, options, meter, {0}, std::span(&last, 1), now, outcome);
+      !done) {
+    return std::unexpected(done.error());
+  }
+  std::int64_t charged = 0;
+  for (const auto& [index, report] : outcome.reports) {
+    charged += report.chargedFen;
+  }
+  return charged;
+}
+
+/// Cancels the meter's queued commands of `kinds`. A Recharge that already left the queue
+/// (sending, or sent without a confirmation) may be on the meter: that refuses the settlement
+/// before anything is cancelled. Cancelled recharges give their purchase counts back, so the
+/// backend's count is the meter's again (a later account on this meter continues from it).
+std::expected<std::vector<store::CommandId>, BillingError> cancelQueued(
+    store::WriteTransaction& tx, MeterContext& context, std::span<const store::CommandKind> kinds,
+    domain::Instant now, const std::string& reason) {
+  const store::MeterId id = context.meter.id;
+  auto unfinished = lift(tx.commands().unfinishedForMeter(id), meterName(context.meter));
+  if (!unfinished) {
+    return std::unexpected(unfinished.error());
+  }
+  for (const auto& c : *unfinished) {
+    if (c.kind == store::CommandKind::Recharge && c.state != store::CommandState::Queued) {
+      return std::unexpected(
+          error(BillingErrorCode::SettlementBlocked,
+                meterName(context.meter) + ": recharge command " + std::to_string(c.id) +
+                    " (purchase count " + std::to_string(c.purchaseCount.value_or(0)) + ") is " +
+                    std::string(store::toString(c.state)) +
+                    ": it may be on the meter; retry once collection has confirmed or failed it"));
+    }
+  }
+  std::vector<store::CommandId> cancelled;
+  std::optional<std::int64_t> lowestCount;
+  for (const auto& c : *unfinished) {
+    if (c.state != store::CommandState::Queued || std::ranges::find(kinds, c.kind) == kinds.end()) {
+      continue;
+    }
+    if (auto done = lift(tx.commands().cancel(c.id, now, reason), "cancel command"); !done) {
+      return std::unexpected(done.error());
+    }
+    cancelled.push_back(c.id);
+    if (c.kind == store::CommandKind::Recharge && c.purchaseCount) {
+      lowestCount = std::min(lowestCount.value_or(*c.purchaseCount), *c.purchaseCount);
+    }
+  }
+  if (lowestCount && *lowestCount - 1 < context.meter.purchaseCount) {
+    if (auto set = lift(tx.meters().setPurchaseCount(id, *lowestCount - 1), "purchase count");
+        !set) {
+      return std::unexpected(set.error());
+    }
+    context.meter.purchaseCount = *lowestCount - 1;
+  }
+  return cancelled;
+}
+
+/// A meter leaving billing: its balance alarms are closed and its alarm state starts afresh.
+std::expected<void, BillingError> clearBalanceAlarms(store::WriteTransaction& tx,
+                                                     MeterContext& context, domain::Instant now) {
+  detail::AlarmEffects effects;
+  for (const auto kind :
+       {store::AlarmKind::Alarm1, store::AlarmKind::Alarm2, store::AlarmKind::Arrears}) {
+    if (auto cleared = detail::setAlarm(tx, context.meter.id, kind, false, now, "",
+                                        store::Notified::No, effects);
+        !cleared) {
+      return std::unexpected(cleared.error());
+    }
+  }
+  context.state.balanceAlarm = {};
+  context.state.arrearsSince.reset();
+  context.state.updatedAt = now;
+  return lift(tx.billingState().save(context.state), "billing state");
+}
+
+std::expected<store::CommandId, BillingError> enqueueControl(store::WriteTransaction& tx,
+                                                             store::MeterId meter,
+                                                             store::CommandKind kind,
+                                                             domain::Instant now) {
+  store::Command command;
+  command.meterId = meter;
+  command.kind = kind;
+  command.payload = std::string(ClosingPayload);
+  command.priority = store::PriorityControl;
+  command.createdAt = now;
+  command.notBefore = now;
+  auto queued = lift(tx.commands().enqueue(command),
+                     "meter " + std::to_string(meter) + " " + std::string(store::toString(kind)));
+  if (!queued) {
+    return std::unexpected(queued.error());
+  }
+  return queued->id;
+}
+
+std::expected<TransferResult, BillingError> replayedTransfer(store::WriteTransaction& tx,
+                                                             const TransferRequest& request,
+                                                             const store::LedgerEntry& in) {
+  std::optional<store::LedgerEntry> out;
+  if (in.referencedEntryId) {
+    auto found = lift(tx.ledger().entry(*in.referencedEntryId), "transfer out entry");
+    if (!found) {
+      return std::unexpected(found.error());
+    }
+    out = *found;
+  }
+  if (in.kind != domain::EntryKind::TransferIn || in.meterId != request.toMeterId || !out ||
+      out->meterId != request.fromMeterId) {
+    return std::unexpected(
+        error(BillingErrorCode::IdempotencyConflict,
+              "idempotency key '" + request.idempotencyKey + "' was used for another request"));
+  }
+  TransferResult result;
+  result.replay = Replay::Replayed;
+  result.amountFen = in.amountFen;
+  result.outEntryId = out->id;
+  auto receipt = receiptOf(tx, in, Replay::Replayed);
+  if (!receipt) {
+    return std::unexpected(receipt.error());
+  }
+  auto command = rechargeCommandOf(tx, in);
+  if (!command) {
+    return std::unexpected(command.error());
+  }
+  if (*command) {
+    receipt->rechargeCommandId = (*command)->id;
+  }
+  result.in = *receipt;
+  return result;
+}
+
+std::expected<TransferResult, BillingError> transfer(store::WriteTransaction& tx,
+                                                     const BillingOptions& options,
+                                                     const TransferRequest& request,
+                                                     domain::Instant now) {
+  if (auto checked = checkKeyAndSource(request.idempotencyKey, request.source); !checked) {
+    return std::unexpected(checked.error());
+  }
+  if (request.fromMeterId == request.toMeterId) {
+    return std::unexpected(error(BillingErrorCode::InvalidConfiguration,
+                                 "a meter cannot transfer its balance to itself"));
+  }
+  const std::string outKey = request.idempotencyKey + ":out";
+  const std::string inKey = request.idempotencyKey + ":in";
+  auto existingIn = lift(tx.ledger().entryByKey(inKey), "idempotency key");
+  if (!existingIn) {
+    return std::unexpected(existingIn.error());
+  }
+  if (*existingIn) {
+    return replayedTransfer(tx, request, **existingIn);
+  }
+  auto existingOut = lift(tx.ledger().entryByKey(outKey), "idempotency key");
+  if (!existingOut) {
+    return std::unexpected(existingOut.error());
+  }
+  if (*existingOut) {
+    return std::unexpected(
+        error(BillingErrorCode::IdempotencyConflict,
+              "idempotency key '" + request.idempotencyKey + "' was used for another request"));
+  }
+  auto site = detail::loadSite(tx);
+  if (!site) {
+    return std::unexpected(site.error());
+  }
+  auto to = detail::loadMeter(tx, request.toMeterId);
+  if (!to) {
+    return std::unexpected(to.error());
+  }
+  if (auto open = checkOpen(*to); !open) {
+    return std::unexpected(open.error());
+  }
+  auto fromFirst = detail::loadMeter(tx, request.fromMeterId);
+  if (!fromFirst) {
+    return std::unexpected(fromFirst.error());
+  }
+  if (auto open = checkOpen(*fromFirst); !open) {
+    return std::unexpected(open.error());
+  }
+  if (fromFirst->account->id != to->account->id) {
+    return std::unexpected(error(
+        BillingErrorCode::InvalidConfiguration,
+        meterName(fromFirst->meter) + " and " + meterName(to->meter) + " are not on one account"));
+  }
+  TransferResult result;
+  auto charged = billLastReading(tx, *site, options, request.fromMeterId, now);
+  if (!charged) {
+    return std::unexpected(charged.error());
+  }
+  result.finalChargeFen = *charged;
+  // Reloaded: billing the last reading changed its balance and state.
+  auto from = detail::loadMeter(tx, request.fromMeterId);
+  if (!from) {
+    return std::unexpected(from.error());
+  }
+  const std::array recharges{store::CommandKind::Recharge};
+  auto cancelled = cancelQueued(
+      tx, *from, recharges, now,
+      "meter replaced: balance transferred to meter " + std::to_string(request.toMeterId));
+  if (!cancelled) {
+    return std::unexpected(cancelled.error());
+  }
+  result.cancelledCommands = std::move(*cancelled);
+  if (from->balanceFen < 0) {
+    return std::unexpected(error(BillingErrorCode::SettlementBlocked,
+                                 meterName(from->meter) + " is in arrears (" +
+                                     domain::formatYuan(domain::Money::fromFen(from->balanceFen)) +
+                                     " yuan): settle it before the replacement"));
+  }
+  if (from->balanceFen > 0) {
+    const std::int64_t amount = from->balanceFen;
+    const std::string suffix = request.note.empty() ? std::string() : ": " + request.note;
+    store::LedgerEntry out;
+    out.meterId = from->meter.id;
+    out.accountId = from->account->id;
+    out.kind = domain::EntryKind::TransferOut;
+    out.amountFen = -amount;
+    out.idempotencyKey = outKey;
+    out.source = request.source;
+    out.note = "old-meter balance to meter " + std::to_string(request.toMeterId) + suffix;
+    out.createdAt = now;
+    auto postedOut = lift(tx.ledger().append(out), "transfer out");
+    if (!postedOut) {
+      return std::unexpected(postedOut.error());
+    }
+    result.outEntryId = postedOut->entry.id;
+    if (auto refreshed = detail::refreshBalance(tx, *from); !refreshed) {
+      return std::unexpected(refreshed.error());
+    }
+
+    std::optional<std::int64_t> count;
+    if (to->meterSide()) {
+      auto next = lift(tx.meters().nextPurchaseCount(to->meter.id), "purchase count");
+      if (!next) {
+        return std::unexpected(next.error());
+      }
+      count = *next;
+    }
+    store::LedgerEntry in = out;
+    in.meterId = to->meter.id;
+    in.accountId = to->account->id;
+    in.kind = domain::EntryKind::TransferIn;
+    in.amountFen = amount;
+    in.idempotencyKey = inKey;
+    in.referencedEntryId = postedOut->entry.id;
+    in.purchaseCount = count;
+    in.note = "old-meter balance from meter " + std::to_string(request.fromMeterId) + suffix;
+    auto postedIn = lift(tx.ledger().append(in), "transfer in");
+    if (!postedIn) {
+      return std::unexpected(postedIn.error());
+    }
+    auto receipt = receiptOf(tx, postedIn->entry, Replay::New);
+    if (!receipt) {
+      return std::unexpected(receipt.error());
+    }
+    if (to->meterSide()) {
+      // The money must reach the meter like a sale, or the mirror would read the missing amount
+      // on the meter as consumption and charge it away.
+      store::Command command;
+      command.meterId = to->meter.id;
+      command.kind = store::CommandKind::Recharge;
+      command.payload = "amount_fen=" + std::to_string(amount);
+      command.priority = store::PriorityRecharge;
+      command.purchaseCount = count;
+      command.ledgerEntryId = postedIn->entry.id;
+      command.createdAt = now;
+      command.notBefore = now;
+      auto queued = lift(tx.commands().enqueue(command), "recharge command");
+      if (!queued) {
+        return std::unexpected(queued.error());
+      }
+      receipt->rechargeCommandId = queued->id;
+    }
+    if (auto after = afterBalanceChange(tx, *to, *site, options, domain::BalanceChange::Recharge,
+                                        now, receipt->closeCommandId);
+        !after) {
+      return std::unexpected(after.error());
+    }
+    result.amountFen = amount;
+    result.in = *receipt;
+  }
+  if (auto cleared = clearBalanceAlarms(tx, *from, now); !cleared) {
+    return std::unexpected(cleared.error());
+  }
+  return result;
+}
+
+std::expected<CloseMeterResult, BillingError> closeOne(store::WriteTransaction& tx,
+                                                       const BillingOptions& options,
+                                                       const CloseMeterRequest& request,
+                                                       domain::Instant now) {
+  if (auto checked = checkKeyAndSource(request.idempotencyKey, request.source); !checked) {
+    return std::unexpected(checked.error());
+  }
+  CloseMeterResult result;
+  result.meterId = request.meterId;
+  auto existing = lift(tx.ledger().entryByKey(request.idempotencyKey), "idempotency key");
+  if (!existing) {
+    return std::unexpected(existing.error());
+  }
+  if (*existing) {
+    if ((*existing)->kind != domain::EntryKind::CloseSettlement ||
+        (*existing)->meterId != request.meterId) {
+      return std::unexpected(
+          error(BillingErrorCode::IdempotencyConflict,
+                "idempotency key '" + request.idempotencyKey + "' was used for another request"));
+    }
+    result.replay = Replay::Replayed;
+    result.settledFen = -(*existing)->amountFen;
+    result.settlementEntryId = (*existing)->id;
+    return result;
+  }
+  auto site = detail::loadSite(tx);
+  if (!site) {
+    return std::unexpected(site.error());
+  }
+  auto first = detail::loadMeter(tx, request.meterId);
+  if (!first) {
+    return std::unexpected(first.error());
+  }
+  if (auto open = checkOpen(*first); !open) {
+    return std::unexpected(open.error());
+  }
+  auto charged = billLastReading(tx, *site, options, request.meterId, now);
+  if (!charged) {
+    return std::unexpected(charged.error());
+  }
+  result.finalChargeFen = *charged;
+  auto loaded = detail::loadMeter(tx, request.meterId);
+  if (!loaded) {
+    return std::unexpected(loaded.error());
+  }
+  MeterContext& context = *loaded;
+  // Anything that would put money on the meter or power back on is obsolete now.
+  const std::array obsolete{store::CommandKind::Recharge, store::CommandKind::Close,
+                            store::CommandKind::KeepPowerOn, store::CommandKind::ResumePrepaid};
+  auto cancelled = cancelQueued(tx, context, obsolete, now, "account closed");
+  if (!cancelled) {
+    return std::unexpected(cancelled.error());
+  }
+  result.cancelledCommands = std::move(*cancelled);
+  result.settledFen = context.balanceFen;
+  if (context.balanceFen != 0) {
+    store::LedgerEntry entry;
+    entry.meterId = context.meter.id;
+    entry.accountId = context.account->id;
+    entry.kind = domain::EntryKind::CloseSettlement;
+    entry.amountFen = -context.balanceFen;
+    entry.idempotencyKey = request.idempotencyKey;
+    entry.source = request.source;
+    entry.note = request.note.empty() ? "account closed" : request.note;
+    entry.createdAt = now;
+    auto posted = lift(tx.ledger().append(entry), "close settlement");
+    if (!posted) {
+      return std::unexpected(posted.error());
+    }
+    result.settlementEntryId = posted->entry.id;
+    if (auto refreshed = detail::refreshBalance(tx, context); !refreshed) {
+      return std::unexpected(refreshed.error());
+    }
+  }
+  if (context.meter.keepPower == store::KeepPower::On) {
+    auto off = enqueueControl(tx, context.meter.id, store::CommandKind::KeepPowerOff, now);
+    if (!off) {
+      return std::unexpected(off.error());
+    }
+    result.queuedCommands.push_back(*off);
+    if (auto set =
+            lift(tx.meters().setKeepPower(context.meter.id, store::KeepPower::Off), "keep power");
+        !set) {
+      return std::unexpected(set.error());
+    }
+  }
+  auto unfinished = lift(tx.commands().unfinishedForMeter(context.meter.id), "commands");
+  if (!unfinished) {
+    return std::unexpected(unfinished.error());
+  }
+  const bool tripOnItsWay = std::ranges::any_of(
+      *unfinished, [](const store::Command& c) { return c.kind == store::CommandKind::Trip; });
+  if (!tripOnItsWay) {
+    auto trip = enqueueControl(tx, context.meter.id, store::CommandKind::Trip, now);
+    if (!trip) {
+      return std::unexpected(trip.error());
+    }
+    result.queuedCommands.push_back(*trip);
+  }
+  // Billing opened the relay: a later account on this meter gets it reclosed by the trip policy
+  // once its balance allows.
+  context.state.relayOpener = store::RelayOpener::Billing;
+  if (auto status =
+          lift(tx.meters().setStatus(context.meter.id, store::MeterStatus::Closed), "meter status");
+      !status) {
+    return std::unexpected(status.error());
+  }
+  if (auto cleared = clearBalanceAlarms(tx, context, now); !cleared) {
+    return std::unexpected(cleared.error());
+  }
+  return result;
+}
+
+}  // namespace
+
+std::expected<TransferResult, BillingError> BillingService::transferBalance(
+    store::WriteTransaction& tx, const TransferRequest& request) {
+  return transfer(tx, m_options, request, m_clock());
+}
+
+std::expected<TransferResult, BillingError> BillingService::transferBalance(
+    const TransferRequest& request) {
+  const domain::Instant now = m_clock();
+  return runWrite(m_store,
+                  [&](store::WriteTransaction& tx) -> std::expected<TransferResult, BillingError> {
+                    return transfer(tx, m_options, request, now);
+                  });
+}
+
+std::expected<CloseMeterResult, BillingError> BillingService::closeMeter(
+    store::WriteTransaction& tx, const CloseMeterRequest& request) {
+  return closeOne(tx, m_options, request, m_clock());
+}
+
+std::expected<CloseMeterResult, BillingError> BillingService::closeMeter(
+    const CloseMeterRequest& request) {
+  const domain::Instant now = m_clock();
+  return runWrite(
+      m_store, [&](store::WriteTransaction& tx) -> std::expected<CloseMeterResult, BillingError> {
+        return closeOne(tx, m_options, request, now);
+      });
 }
 
 std::expected<store::TariffVersion, BillingError> BillingService::changePrice(

@@ -7,6 +7,7 @@
 #include "prepaid/api/json_fields.hpp"
 #include "prepaid/api/privacy.hpp"
 #include "prepaid/api/time_format.hpp"
+#include "prepaid/billing/billing_service.hpp"
 #include "prepaid/http/crypto.hpp"
 
 namespace prepaid::backend::http {
@@ -72,6 +73,13 @@ std::expected<store::Meter, ApiError> availableMeter(store::WriteTransaction& tx
         "meter " + std::to_string(id) + " is on open account " + std::to_string((*open)->id)));
   }
   return *meter;
+}
+
+std::expected<billing::BillingService*, ApiError> billingOf(ServerCore& core) {
+  if (core.services().billing == nullptr) {
+    return std::unexpected(apiError(ErrorCode::Unavailable, "billing is not running"));
+  }
+  return core.services().billing;
 }
 
 std::expected<std::string, ApiError> readPin(const api::FieldReader& fields) {
@@ -219,6 +227,8 @@ void registerAccountRoutes(ServerCore& core) {
             Json before;
             Json result;
             std::int64_t transferred = 0;
+            std::int64_t finalChargeFen = 0;
+            Json rechargeCommand = nullptr;
             auto written = writeStore(
                 core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
                   PREPAID_TRY(current, accountJson(tx, *accountId));
@@ -238,34 +248,23 @@ void registerAccountRoutes(ServerCore& core) {
                           apiError(ErrorCode::InvalidField,
                                    "field 'replaces_meter_id' is not a meter of this account"));
                     }
-                    PREPAID_TRY_STORE(balance, tx.ledger().balanceFen(**oldId));
-                    if (*balance < 0) {
-                      return std::unexpected(apiError(
-                          ErrorCode::InvalidState,
-                          "the old meter is in arrears: settle it before the replacement"));
+                    // Billing settles the old meter (last reading, undelivered recharges) and
+                    // delivers the balance to a meter-side new meter as a recharge.
+                    PREPAID_TRY(service, billingOf(core));
+                    billing::TransferRequest move;
+                    move.fromMeterId = **oldId;
+                    move.toMeterId = *meterId;
+                    move.idempotencyKey =
+                        "transfer:" + std::to_string(**oldId) + "->" + std::to_string(*meterId);
+                    move.source = request.actor();
+                    auto moved = (*service)->transferBalance(tx, move);
+                    if (!moved) {
+                      return std::unexpected(fromBilling(moved.error()));
                     }
-                    if (*balance > 0) {
-                      transferred = *balance;
-                      const auto key =
-                          "transfer:" + std::to_string(**oldId) + "->" + std::to_string(*meterId);
-                      store::LedgerEntry out;
-                      out.meterId = **oldId;
-                      out.accountId = *accountId;
-                      out.kind = domain::EntryKind::TransferOut;
-                      out.amountFen = -transferred;
-                      out.idempotencyKey = key + ":out";
-                      out.source = request.actor();
-                      out.note = "old-meter balance to meter " + std::to_string(*meterId);
-                      out.createdAt = now;
-                      PREPAID_TRY_STORE(postedOut, tx.ledger().append(out));
-                      store::LedgerEntry in = out;
-                      in.meterId = *meterId;
-                      in.kind = domain::EntryKind::TransferIn;
-                      in.amountFen = transferred;
-                      in.idempotencyKey = key + ":in";
-                      in.referencedEntryId = postedOut->entry.id;
-                      in.note = "old-meter balance from meter " + std::to_string(**oldId);
-                      PREPAID_TRY_STORE(postedIn, tx.ledger().append(in));
+                    transferred = moved->amountFen;
+                    finalChargeFen = moved->finalChargeFen;
+                    if (moved->in && moved->in->rechargeCommandId) {
+                      rechargeCommand = *moved->in->rechargeCommandId;
                     }
                     PREPAID_TRY_STORE(removed, tx.accounts().removeMeter(*accountId, **oldId, now));
                     PREPAID_TRY_STORE(replaced, tx.meters().setReplacedBy(**oldId, *meterId));
@@ -275,6 +274,10 @@ void registerAccountRoutes(ServerCore& core) {
                   PREPAID_TRY(after, accountJson(tx, *accountId));
                   result = std::move(*after);
                   result["transferred_fen"] = transferred;
+                  if (*oldId) {
+                    result["old_meter_final_charge_fen"] = finalChargeFen;
+                    result["recharge_command_id"] = rechargeCommand;
+                  }
                   PREPAID_TRY_STORE(
                       audited, core.audit(tx, request,
                                           *oldId ? "account.replace_meter" : "account.add_meter",
@@ -298,6 +301,7 @@ void registerAccountRoutes(ServerCore& core) {
               api::FieldReader fields(request.body);
               PREPAID_TRY(known, fields.onlyKnown({"note"}));
               PREPAID_TRY(note, fields.optionalString("note", api::LengthRange{0, 200}));
+              PREPAID_TRY(service, billingOf(core));
               const auto now = core.now();
               Json record;
               auto written = writeStore(
@@ -313,30 +317,29 @@ void registerAccountRoutes(ServerCore& core) {
                     Json settlements = Json::array();
                     std::int64_t total = 0;
                     for (const auto& link : *links) {
-                      PREPAID_TRY_STORE(balance, tx.ledger().balanceFen(link.meterId));
-                      std::optional<store::LedgerEntryId> entryId;
-                      if (*balance != 0) {
-                        store::LedgerEntry entry;
-                        entry.meterId = link.meterId;
-                        entry.accountId = *accountId;
-                        entry.kind = domain::EntryKind::CloseSettlement;
-                        entry.amountFen = -*balance;
-                        entry.idempotencyKey = "close:" + std::to_string(*accountId) + ":" +
-                                               std::to_string(link.meterId);
-                        entry.source = request.actor();
-                        entry.note = note->value_or("account closed");
-                        entry.createdAt = now;
-                        PREPAID_TRY_STORE(posted, tx.ledger().append(entry));
-                        entryId = posted->entry.id;
+                      // Billing settles each meter: final charge, undelivered recharges
+                      // cancelled, balance to 0, relay tripped, meter closed.
+                      billing::CloseMeterRequest close;
+                      close.meterId = link.meterId;
+                      close.idempotencyKey = "close:" + std::to_string(*accountId) + ":" +
+                                             std::to_string(link.meterId);
+                      close.source = request.actor();
+                      close.note = note->value_or("");
+                      auto closed = (*service)->closeMeter(tx, close);
+                      if (!closed) {
+                        return std::unexpected(fromBilling(closed.error()));
                       }
-                      PREPAID_TRY_STORE(
-                          status, tx.meters().setStatus(link.meterId, store::MeterStatus::Closed));
-                      total += *balance;
-                      // refund_fen > 0: paid back to the tenant; < 0: arrears the tenant owes.
+                      total += closed->settledFen;
+                      // balance_fen > 0: paid back to the tenant; < 0: arrears the tenant owes.
                       settlements.push_back(
                           {{"meter_id", link.meterId},
-                           {"balance_fen", *balance},
-                           {"settlement_entry_id", entryId ? Json(*entryId) : Json(nullptr)}});
+                           {"balance_fen", closed->settledFen},
+                           {"final_charge_fen", closed->finalChargeFen},
+                           {"settlement_entry_id", closed->settlementEntryId
+                                                       ? Json(*closed->settlementEntryId)
+                                                       : Json(nullptr)},
+                           {"cancelled_command_ids", closed->cancelledCommands},
+                           {"queued_command_ids", closed->queuedCommands}});
                     }
                     PREPAID_TRY_STORE(closed, tx.accounts().closeAccount(*accountId, now));
                     PREPAID_TRY(after, accountJson(tx, *accountId));

@@ -90,6 +90,7 @@ ApiError fromBilling(const billing::BillingError& error) {
       return apiError(ErrorCode::UnknownTariff, error.message);
     case BillingErrorCode::AccountNotOpen:
       return apiError(ErrorCode::AccountNotOpen, error.message);
+    case BillingErrorCode::SettlementBlocked:
     case BillingErrorCode::MeterClosed:
       return apiError(ErrorCode::InvalidState, error.message);
     case BillingErrorCode::SalesBlocked:
@@ -358,32 +359,101 @@ std::optional<domain::Instant> ServerCore::lockedUntil(
   return std::nullopt;
 }
 
+namespace {
+
+std::string failureSlot(const std::string& subject, std::int64_t slot) {
+  return subject + "#" + std::to_string(slot);
+}
+
+}  // namespace
+
 std::expected<bool, store::StoreError> ServerCore::recordFailure(store::WriteTransaction& tx,
                                                                  const std::string& subject,
                                                                  std::int64_t limit,
                                                                  std::chrono::seconds window) {
   const auto current = now();
+  const auto slots = std::max<std::int64_t>(limit, 1);
   auto existing = tx.access().throttle(subject);
   if (!existing) {
     return std::unexpected(existing.error());
   }
-  store::Throttle throttle{subject, 0, current, std::nullopt};
-  // A window starts at its first failure; failures older than the window are forgotten.
-  if (*existing && (*existing)->windowStart + window > current) {
-    throttle = **existing;
+  // The subject's own row: windowStart = when this series of failures began (slot rows older
+  // than it are stale: a success or a staff unlock deleted the row, and a lock starts a new
+  // series), failures = how many failures the series has seen (the next slot is failures % N).
+  store::Throttle head{subject, 0, current, std::nullopt};
+  if (*existing) {
+    head = **existing;
   }
-  ++throttle.failures;
+  if (head.lockedUntil && *head.lockedUntil <= current) {
+    head.lockedUntil.reset();
+  }
+  const auto slot = head.failures % slots;
+  ++head.failures;
+  if (auto put = tx.access().putThrottle(
+          store::Throttle{failureSlot(subject, slot), 0, current, std::nullopt});
+      !put) {
+    return std::unexpected(put.error());
+  }
+  // The last N failures are in the N slots: count those inside the window (a sliding window,
+  // so failures cannot be bunched at the edge of two fixed windows).
+  std::int64_t recent = 0;
+  for (std::int64_t i = 0; i < slots; ++i) {
+    auto at = tx.access().throttle(failureSlot(subject, i));
+    if (!at) {
+      return std::unexpected(at.error());
+    }
+    if (*at && (*at)->windowStart >= head.windowStart && (*at)->windowStart + window > current) {
+      ++recent;
+    }
+  }
   bool locked = false;
-  if (throttle.failures >= limit) {
-    throttle.lockedUntil = current + window;
-    throttle.failures = 0;
-    throttle.windowStart = current;
+  if (recent >= limit) {
+    head.lockedUntil = current + window;
+    // The failures that caused the lock are spent: a new series starts after them.
+    head.windowStart = current + std::chrono::seconds(1);
+    head.failures = 0;
     locked = true;
   }
-  if (auto put = tx.access().putThrottle(throttle); !put) {
+  if (auto put = tx.access().putThrottle(head); !put) {
     return std::unexpected(put.error());
   }
   return locked;
+}
+
+std::expected<std::optional<domain::Instant>, store::StoreError> ServerCore::admitAttempt(
+    store::WriteTransaction& tx, const std::string& subject, std::int64_t limit,
+    std::chrono::seconds window) {
+  auto existing = tx.access().throttle(subject);
+  if (!existing) {
+    return std::unexpected(existing.error());
+  }
+  if (const auto until = lockedUntil(*existing, now())) {
+    return until;
+  }
+  auto counted = recordFailure(tx, subject, limit, window);
+  if (!counted) {
+    return std::unexpected(counted.error());
+  }
+  return std::optional<domain::Instant>{};
+}
+
+std::expected<void, store::StoreError> ServerCore::clearFailures(store::WriteTransaction& tx,
+                                                                 const std::string& subject,
+                                                                 std::int64_t limit) {
+  if (auto cleared = tx.access().clearThrottle(subject); !cleared) {
+    return std::unexpected(cleared.error());
+  }
+  for (std::int64_t i = 0; i < std::max<std::int64_t>(limit, 1); ++i) {
+    if (auto cleared = tx.access().clearThrottle(failureSlot(subject, i)); !cleared) {
+      return std::unexpected(cleared.error());
+    }
+  }
+  return {};
+}
+
+const std::string& ServerCore::dummyPasswordHash() const {
+  std::call_once(m_dummyHashOnce, [this] { m_dummyHash = m_hasher.hash("dummy-password"); });
+  return m_dummyHash;
 }
 
 // [SECTION] dispatch
@@ -435,7 +505,29 @@ std::expected<void, ApiError> ServerCore::authenticate(const RouteSpec& route, R
     }
     request.kiosk = kiosk;
     if (route.access == Access::Tenant) {
-      auto grant = tenantGrant(request.header("X-Tenant-Token"));
+      const auto tenantToken = request.header("X-Tenant-Token");
+      if (tenantToken.empty()) {
+        // Personal details without a grant: at a PIN site the kiosk has to ask for the PIN
+        // (pin_required), elsewhere it simply has not identified the shop yet.
+        bool pinSite = false;
+        auto read = readStore(
+            store(), [&](const store::ReadTransaction& tx) -> std::expected<void, ApiError> {
+              PREPAID_TRY_STORE(settings, tx.site().settings());
+              pinSite = settings->pinPolicy == store::PinPolicy::Required;
+              return {};
+            });
+        if (!read) {
+          return std::unexpected(read.error());
+        }
+        if (pinSite) {
+          return std::unexpected(apiError(
+              ErrorCode::PinRequired,
+              "this site requires the shop's PIN for personal details: identify with the PIN"));
+        }
+        return std::unexpected(
+            apiError(ErrorCode::Unauthenticated, "missing X-Tenant-Token; identify first"));
+      }
+      auto grant = tenantGrant(tenantToken);
       if (!grant || grant->kioskId != kiosk->id) {
         return std::unexpected(apiError(ErrorCode::Unauthenticated,
                                         "missing or expired X-Tenant-Token; identify again"));
@@ -472,7 +564,7 @@ std::expected<void, ApiError> ServerCore::authenticate(const RouteSpec& route, R
           return {};
         }
         PREPAID_TRY_STORE(role, tx.operators().role(op->roleId));
-        StaffPrincipal staff{*op, {}, tokenHash};
+        StaffPrincipal staff{*op, {}, tokenHash, (*session)->createdAt};
         for (const auto& name : role->permissions) {
           if (const auto permission = parsePermission(name)) {
             staff.permissions.insert(*permission);

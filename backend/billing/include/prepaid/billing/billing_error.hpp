@@ -25,6 +25,8 @@ enum class BillingErrorCode {
   NotCorrectable,         // only recharges and refunds can be corrected (not corrections)
   AlreadyCorrected,       // an entry is corrected at most once
   LedgerNotEmpty,         // an opening balance for a meter that already has ledger entries
+  SettlementBlocked,      // a transfer/close cannot settle now: the old meter is in arrears, or a
+                          // recharge was sent to the meter and is not confirmed yet
   IdempotencyConflict,    // the key was used before for a different request
   EmptyIdempotencyKey,    // every money-moving request needs a key
   MissingSource,          // every money-moving request names its operator or channel

@@ -139,6 +139,24 @@ struct OpeningBalanceRequest {
 /// references no other entry (a replacement transfer always references its TransferOut).
 [[nodiscard]] bool isOpeningBalance(const store::LedgerEntry& entry);
 
+/// 老表金额转入: the balance of a meter being replaced moves to its successor on the same open
+/// account (see BillingService::transferBalance).
+struct TransferRequest {
+  store::MeterId fromMeterId = 0;  // the old meter (on an open account, not replaced yet)
+  store::MeterId toMeterId = 0;    // the new meter (on the same open account)
+  std::string idempotencyKey;      // the pair is posted under "<key>:out" and "<key>:in"
+  std::string source;              // operator
+  std::string note;
+};
+
+/// 销户 of one meter (see BillingService::closeMeter).
+struct CloseMeterRequest {
+  store::MeterId meterId = 0;
+  std::string idempotencyKey;  // key of the CloseSettlement entry (e.g. "close:<account>:<meter>")
+  std::string source;          // operator
+  std::string note;
+};
+
 enum class Replay {
   New,       // the entry was posted by this call
   Replayed,  // the key was used before for the same request: the first result is returned
@@ -155,6 +173,27 @@ struct Receipt {
   domain::Instant at{};                               // when the entry was posted
   std::optional<store::CommandId> rechargeCommandId;  // meter-side sale: the Recharge command
   std::optional<store::CommandId> closeCommandId;     // server-side: a reclose enqueued now
+  Replay replay = Replay::New;
+};
+
+/// What transferBalance did. Nothing is transferred when the old meter's final balance is 0.
+struct TransferResult {
+  std::int64_t finalChargeFen = 0;  // charged on the old meter from its last stored reading
+  std::int64_t amountFen = 0;       // moved (>= 0)
+  std::optional<store::LedgerEntryId> outEntryId;  // TransferOut on the old meter
+  std::optional<Receipt> in;  // the TransferIn on the new meter (recharge/close commands in it)
+  std::vector<store::CommandId> cancelledCommands;  // the old meter's undelivered recharges
+  Replay replay = Replay::New;
+};
+
+/// What closeMeter did.
+struct CloseMeterResult {
+  store::MeterId meterId = 0;
+  std::int64_t finalChargeFen = 0;  // charged from the last stored reading before settling
+  std::int64_t settledFen = 0;      // the balance settled to 0: > 0 owed to the tenant, < 0 arrears
+  std::optional<store::LedgerEntryId> settlementEntryId;  // none when the balance was 0
+  std::vector<store::CommandId> cancelledCommands;        // undelivered recharges / closes
+  std::vector<store::CommandId> queuedCommands;           // keep-power-off and trip
   Replay replay = Replay::New;
 };
 
@@ -210,6 +249,49 @@ class BillingService {
   /// posting may already be in `tx`. Call with Durability::Full.
   [[nodiscard]] std::expected<Receipt, BillingError> postOpeningBalance(
       store::WriteTransaction& tx, const OpeningBalanceRequest& request);
+
+  /// 老表金额转入. In the caller's write transaction (the account route also moves the meters
+  /// and writes the audit record; roll back on an error; call with Durability::Full):
+  ///  1. the old meter's last stored reading is billed if it was not yet (final charge);
+  ///  2. its undelivered Recharge commands are cancelled (their money is in the ledger balance
+  ///     that moves) and a meter-side meter's purchase count is given back; a recharge already
+  ///     sent and not confirmed refuses the transfer (SettlementBlocked: retry once resolved);
+  ///  3. a positive balance is posted as TransferOut (old) / TransferIn (new, referencing it).
+  ///     A meter-side new meter gets a Recharge command with the amount and its next purchase
+  ///     count, exactly like a sale, so the mirror expects the money on the meter; a server-side
+  ///     one is ledger only. Alarms and the trip policy (reclose) run for the new meter.
+  /// Errors: EmptyIdempotencyKey, MissingSource, UnknownMeter, MeterClosed, AccountNotOpen,
+  /// InvalidConfiguration (same meter twice, not on the same account), SettlementBlocked (old
+  /// meter in arrears, or a recharge in flight). The hoarding cap does not apply. A key used
+  /// before for the same two meters returns the first result (Replayed). The old meter's status
+  /// is left to the caller.
+  [[nodiscard]] std::expected<TransferResult, BillingError> transferBalance(
+      store::WriteTransaction& tx, const TransferRequest& request);
+
+  /// The same in its own Durability::Full transaction.
+  [[nodiscard]] std::expected<TransferResult, BillingError> transferBalance(
+      const TransferRequest& request);
+
+  /// 销户 of one meter, in the caller's write transaction (the account route closes every meter
+  /// and the account in one; roll back on an error; call with Durability::Full):
+  ///  1. final charge from the last stored reading (as transferBalance);
+  ///  2. undelivered Recharge commands are cancelled (purchase count given back), and so are
+  ///     queued Close / keep-power-on / resume-prepaid commands; a recharge in flight refuses
+  ///     (SettlementBlocked);
+  ///  3. a non-zero balance is settled to 0 with one CloseSettlement entry under the key;
+  ///  4. the open balance alarms (alarm 1, alarm 2, arrears) are cleared, the meter's status
+  ///     becomes Closed, and the relay is tripped: keep power off first when it was on, then a
+  ///     Trip (payload "billing:close") unless one is already on its way. A meter-side meter keeps
+  ///     whatever balance it physically holds (the protocol cannot clear it); the trip stops the
+  ///     supply and the settlement pays the ledger balance out (README.md "Closing").
+  /// Errors: EmptyIdempotencyKey, MissingSource, UnknownMeter, MeterClosed, AccountNotOpen,
+  /// SettlementBlocked.
+  [[nodiscard]] std::expected<CloseMeterResult, BillingError> closeMeter(
+      store::WriteTransaction& tx, const CloseMeterRequest& request);
+
+  /// The same in its own Durability::Full transaction.
+  [[nodiscard]] std::expected<CloseMeterResult, BillingError> closeMeter(
+      const CloseMeterRequest& request);
 
   /// 调价: adds a tariff version taking effect at `effectiveFrom` (>= now; energy before it keeps
   /// the old price, nothing posted is re-rated). Errors: UnknownTariff, InvalidTariff,
