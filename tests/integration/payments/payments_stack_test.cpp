@@ -278,6 +278,11 @@ class PaymentsStack : public ::testing::Test {
     for (int unit = 1; unit <= 6; ++unit) {
       ASSERT_NO_FATAL_FAILURE(m_opening[unit] = meterRegisters(unit));
     }
+    // What stack_fleet.toml gives them (and stack_site.toml's opening balances say).
+    ASSERT_EQ(m_opening[1], (MeterRegisters{5000, 0}));
+    ASSERT_EQ(m_opening[2], (MeterRegisters{6000, 0}));
+    ASSERT_EQ(m_opening[3], (MeterRegisters{7000, 0}));
+    ASSERT_EQ(m_opening[4], (MeterRegisters{8000, 0}));
   }
 
   void TearDown() override {
@@ -442,6 +447,8 @@ class PaymentsStack : public ::testing::Test {
     if (meterSide) {
       EXPECT_EQ(now.purchaseCount, opening.purchaseCount + 1) << "unit " << unit;
       EXPECT_EQ(now.balanceFen, opening.balanceFen + amountFen) << "unit " << unit;
+      // The ledger (opening balance + this recharge) says what the meter holds.
+      EXPECT_EQ(detail.value("balance_after_fen", Json()), Json(now.balanceFen)) << detail.dump();
     } else {
       EXPECT_EQ(now, opening) << "a server-side meter holds no balance: nothing is written";
     }
