@@ -753,7 +753,7 @@ def run(args):
         # 10 s after a finished recharge the kiosk returns to attract and forgets the tenant.
         kiosk.screen("attract", timeout=20)
         shown_s = time.monotonic() - t_done
-        if shown_s < 9:
+        if shown_s < 8:  # ~10 s less the time to notice it; the bug this guards made it ~0
             raise Failure("the success screen went back to attract after %.1f s, not 10" % shown_s)
         report["success_screen_shown_s"] = round(shown_s, 1)
         kiosk.screenshot("back-to-attract")
