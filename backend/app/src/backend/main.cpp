@@ -24,6 +24,7 @@
 #include "prepaid/collect/collection_engine.hpp"
 #include "prepaid/collect/command_service.hpp"
 #include "prepaid/http/collect_command_dispatcher.hpp"
+#include "prepaid/http/collection_metrics.hpp"
 #include "prepaid/http/http_server.hpp"
 #include "prepaid/http/metrics.hpp"
 #include "prepaid/payments/payment_service.hpp"
@@ -48,34 +49,6 @@ void raiseFileLimit() {
     }
   }
 }
-
-// /metrics samples from the collection engine. The engine keeps counters, not a pass time, so
-// these are its totals (Prometheus derives rates); stats() is a cheap snapshot under its lock.
-class CollectionMetrics final : public backend::http::MetricsProvider {
- public:
-  explicit CollectionMetrics(const collect::CollectionEngine& engine) : m_engine(engine) {}
-  void collectMetrics(std::vector<backend::http::MetricSample>& out) const override {
-    const auto stats = m_engine.stats();
-    const auto add = [&out](const char* name, const char* help, const char* type,
-                            std::int64_t value) {
-      out.push_back({name, help, type, "", static_cast<double>(value)});
-    };
-    add("prepaid_collection_gateway_workers", "Gateway workers running", "gauge", stats.gateways);
-    add("prepaid_collection_polls_total", "Successful meter snapshot reads", "counter",
-        stats.polls);
-    add("prepaid_collection_poll_failures_total", "Failed meter snapshot reads", "counter",
-        stats.pollFailures);
-    add("prepaid_collection_commands_done_total", "Commands confirmed by meters", "counter",
-        stats.commandsDone);
-    add("prepaid_collection_commands_failed_total", "Commands failed", "counter",
-        stats.commandsFailed);
-    add("prepaid_collection_lost_contact_total", "Meters that lost contact (raised)", "counter",
-        stats.metersLost);
-  }
-
- private:
-  const collect::CollectionEngine& m_engine;
-};
 
 bool setUpLogging(const backend::app::BackendConfig& config) {
   try {
@@ -175,7 +148,7 @@ int run(const std::string& configFile) {
   collect::CommandService commandService(db, collect::systemNow,
                                          [&engine] { engine.commandsQueued(); });
   backend::http::CollectCommandDispatcher dispatcher(commandService);
-  CollectionMetrics collectionMetrics(engine);
+  backend::http::CollectionMetrics collectionMetrics(engine);
   std::unique_ptr<backend::payments::PaymentService> payments;
   if (config->paymentProviders) {
     auto settings = backend::payments::loadProviderSettings(*config->paymentProviders);
