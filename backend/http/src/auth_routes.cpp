@@ -95,6 +95,14 @@ bool validClientAction(std::string_view action) {
   return true;
 }
 
+/// Throttle subject of an operator's logins (and current-password checks).
+std::string loginSubject(store::OperatorId id) {
+  return "login:" + std::to_string(id);
+}
+
+/// Where failed logins with unknown usernames are counted (never checked; see the login route).
+constexpr const char* UnknownUserSubject = "login:unknown-user";
+
 }  // namespace
 
 void registerAuthRoutes(ServerCore& core) {
@@ -117,58 +125,62 @@ void registerAuthRoutes(ServerCore& core) {
               const auto now = core.now();
               std::optional<store::Operator> op;
               std::optional<domain::Instant> locked;
-              auto read = readStore(
-                  core.store(),
-                  [&](const store::ReadTransaction& tx) -> std::expected<void, ApiError> {
-                    auto found = tx.operators().operatorByName(*username);
-                    if (!found) {
-                      if (found.error().code == store::StoreErrorCode::NotFound) {
-                        return {};
-                      }
-                      return std::unexpected(fromStore(found.error()));
-                    }
-                    op = *found;
-                    PREPAID_TRY_STORE(throttle,
-                                      tx.access().throttle("login:" + std::to_string(op->id)));
-                    locked = ServerCore::lockedUntil(*throttle, now);
-                    return {};
-                  });
-              if (!read) {
-                return std::unexpected(read.error());
-              }
-              // Unknown users cost the same PBKDF2 work as known ones, so timing does not reveal
-              // which usernames exist.
-              static const std::string Dummy = PasswordHasher(1).hash("dummy-password");
-              const bool matches =
-                  core.hasher().verify(password, op ? op->passwordHash : Dummy) && op;
               AuditEntry entry;
               entry.at = now;
               entry.actor = *username;
               entry.client = request.client;
+              entry.action = "login";
               request.audited = true;
-              if (op && locked) {
-                entry.action = "login";
-                entry.outcome = "account_locked";
-                (void)appendAudit(core.store(), entry);
+              // Check the lock and count this attempt in one transaction, before the slow
+              // password check: parallel guesses cannot all pass the check before the lock is
+              // set. A success forgets the count again.
+              auto admitted = writeStore(
+                  core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                    auto found = tx.operators().operatorByName(*username);
+                    if (!found) {
+                      if (found.error().code != store::StoreErrorCode::NotFound) {
+                        return std::unexpected(fromStore(found.error()));
+                      }
+                      // The same writes as for a known name (a subject nobody checks), so the
+                      // transaction's cost does not tell which names exist either.
+                      PREPAID_TRY_STORE(counted, core.recordFailure(tx, UnknownUserSubject,
+                                                                    core.options().maxLoginFailures,
+                                                                    core.options().loginWindow));
+                      return {};
+                    }
+                    op = *found;
+                    PREPAID_TRY_STORE(until, core.admitAttempt(tx, loginSubject(op->id),
+                                                               core.options().maxLoginFailures,
+                                                               core.options().loginWindow));
+                    locked = *until;
+                    if (locked) {
+                      entry.outcome = "account_locked";
+                      PREPAID_TRY_STORE(audited, appendAudit(tx, entry));
+                    }
+                    return {};
+                  });
+              if (!admitted) {
+                return std::unexpected(admitted.error());
+              }
+              if (locked) {
                 return std::unexpected(apiError(
                     ErrorCode::AccountLocked,
                     "too many failed logins; locked until " + api::formatRfc3339(*locked, {})));
               }
+              // Unknown users cost the same PBKDF2 work as known ones (a dummy hash with the
+              // configured iteration count), so timing does not reveal which usernames exist.
+              const bool matches = core.hasher().verify(password, op ? op->passwordHash
+                                                                     : core.dummyPasswordHash()) &&
+                                   op;
               if (!matches || op->state != store::OperatorState::Active) {
-                auto recorded = writeStore(
-                    core.store(),
-                    [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
-                      if (op) {
-                        PREPAID_TRY_STORE(nowLocked,
-                                          core.recordFailure(tx, "login:" + std::to_string(op->id),
-                                                             core.options().maxLoginFailures,
-                                                             core.options().loginWindow));
-                      }
-                      entry.action = "login";
-                      entry.outcome = "invalid_credentials";
-                      PREPAID_TRY_STORE(audited, appendAudit(tx, entry));
-                      return {};
-                    });
+                // Already counted by admitAttempt.
+                entry.outcome = "invalid_credentials";
+                auto recorded =
+                    writeStore(core.store(),
+                               [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                                 PREPAID_TRY_STORE(audited, appendAudit(tx, entry));
+                                 return {};
+                               });
                 if (!recorded) {
                   return std::unexpected(recorded.error());
                 }
@@ -192,8 +204,8 @@ void registerAuthRoutes(ServerCore& core) {
               std::vector<std::string> permissions;
               auto written = writeStore(
                   core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
-                    PREPAID_TRY_STORE(cleared,
-                                      tx.access().clearThrottle("login:" + std::to_string(op->id)));
+                    PREPAID_TRY_STORE(cleared, core.clearFailures(tx, loginSubject(op->id),
+                                                                  core.options().maxLoginFailures));
                     PREPAID_TRY_STORE(purged, tx.operators().purgeExpiredSessions(now));
                     PREPAID_TRY_STORE(added, tx.operators().addSession(session));
                     if (!rehash.empty()) {
@@ -203,7 +215,6 @@ void registerAuthRoutes(ServerCore& core) {
                     PREPAID_TRY_STORE(role, tx.operators().role(op->roleId));
                     roleName = role->name;
                     permissions = role->permissions;
-                    entry.action = "login";
                     entry.target = "operator:" + std::to_string(op->id);
                     PREPAID_TRY_STORE(audited, appendAudit(tx, entry));
                     return {};
@@ -280,8 +291,32 @@ void registerAuthRoutes(ServerCore& core) {
                                                 "field 'current_password' is required (a string)"));
               }
               PREPAID_TRY(fresh, readPassword(fields, "new_password"));
+              const auto opId = request.staff->op.id;
+              // Wrong current passwords count against the same throttle as logins: a stolen
+              // session must not allow unlimited guesses.
+              std::optional<domain::Instant> locked;
+              auto admitted = writeStore(
+                  core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                    PREPAID_TRY_STORE(until, core.admitAttempt(tx, loginSubject(opId),
+                                                               core.options().maxLoginFailures,
+                                                               core.options().loginWindow));
+                    locked = *until;
+                    return {};
+                  });
+              if (!admitted) {
+                return std::unexpected(admitted.error());
+              }
+              if (locked) {
+                core.auditAfter(request, "password.change", "operator:" + std::to_string(opId),
+                                nullptr, nullptr, "account_locked");
+                return std::unexpected(apiError(
+                    ErrorCode::AccountLocked,
+                    "too many wrong passwords; locked until " + api::formatRfc3339(*locked, {})));
+              }
               if (!core.hasher().verify(fields.raw("current_password").get<std::string>(),
                                         request.staff->op.passwordHash)) {
+                core.auditAfter(request, "password.change", "operator:" + std::to_string(opId),
+                                nullptr, nullptr, "invalid_credentials");
                 return std::unexpected(
                     apiError(ErrorCode::InvalidCredentials, "the current password is wrong"));
               }
@@ -289,22 +324,24 @@ void registerAuthRoutes(ServerCore& core) {
               const auto now = core.now();
               auto written = writeStore(
                   core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
-                    PREPAID_TRY_STORE(
-                        set, tx.operators().setPasswordHash(request.staff->op.id, hash, now));
-                    PREPAID_TRY_STORE(ended, tx.operators().deleteSessionsOf(request.staff->op.id));
-                    // Keep the session that changed the password, so the console stays logged in.
+                    PREPAID_TRY_STORE(cleared, core.clearFailures(tx, loginSubject(opId),
+                                                                  core.options().maxLoginFailures));
+                    PREPAID_TRY_STORE(set, tx.operators().setPasswordHash(opId, hash, now));
+                    PREPAID_TRY_STORE(ended, tx.operators().deleteSessionsOf(opId));
+                    // Keep the session that changed the password, so the console stays logged
+                    // in, with its original start: its maximum age is not extended.
                     store::Session session;
                     session.tokenHash = request.staff->tokenHash;
-                    session.operatorId = request.staff->op.id;
-                    session.createdAt = now;
+                    session.operatorId = opId;
+                    session.createdAt = request.staff->sessionCreatedAt;
                     session.lastSeenAt = now;
-                    session.expiresAt = now + core.options().sessionIdleTimeout;
+                    session.expiresAt = std::min(now + core.options().sessionIdleTimeout,
+                                                 session.createdAt + core.options().sessionMaxAge);
                     session.client = request.client;
                     PREPAID_TRY_STORE(kept, tx.operators().addSession(session));
-                    PREPAID_TRY_STORE(audited,
-                                      core.audit(tx, request, "password.change",
-                                                 "operator:" + std::to_string(request.staff->op.id),
-                                                 nullptr, nullptr));
+                    PREPAID_TRY_STORE(
+                        audited, core.audit(tx, request, "password.change",
+                                            "operator:" + std::to_string(opId), nullptr, nullptr));
                     return {};
                   });
               if (!written) {
@@ -516,7 +553,8 @@ void registerAuthRoutes(ServerCore& core) {
                   if (!hash.empty() || op.state == store::OperatorState::Disabled) {
                     PREPAID_TRY_STORE(ended, tx.operators().deleteSessionsOf(op.id));
                     PREPAID_TRY_STORE(unlocked,
-                                      tx.access().clearThrottle("login:" + std::to_string(op.id)));
+                                      core.clearFailures(tx, loginSubject(op.id),
+                                                         core.options().maxLoginFailures));
                   }
                   PREPAID_TRY_STORE(role, tx.operators().role(op.roleId));
                   after = operatorJson(op, role->name);

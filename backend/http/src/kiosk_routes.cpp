@@ -136,10 +136,6 @@ void registerKioskRoutes(ServerCore& core) {
                   context = std::move(*loaded);
                   PREPAID_TRY_STORE(settings, tx.site().settings());
                   pinRequired = settings->pinPolicy == store::PinPolicy::Required;
-                  PREPAID_TRY_STORE(
-                      throttle,
-                      tx.access().throttle("pin:account:" + std::to_string(context->account.id)));
-                  locked = ServerCore::lockedUntil(*throttle, now);
                   return {};
                 });
             if (!read) {
@@ -147,31 +143,35 @@ void registerKioskRoutes(ServerCore& core) {
             }
             bool personal = !pinRequired;
             if (pinRequired && *pin) {
+              const auto subject = "pin:account:" + std::to_string(context->account.id);
+              // Check the lock and count this attempt in one transaction before the PBKDF2
+              // check (parallel guesses are counted before any is verified); a right PIN
+              // forgets the count again.
+              auto admitted = writeStore(
+                  core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                    PREPAID_TRY_STORE(until,
+                                      core.admitAttempt(tx, subject, core.options().maxPinFailures,
+                                                        core.options().pinWindow));
+                    locked = *until;
+                    return {};
+                  });
+              if (!admitted) {
+                return std::unexpected(admitted.error());
+              }
               if (locked) {
                 return std::unexpected(
                     apiError(ErrorCode::AccountLocked,
                              "too many wrong PINs; try again after " +
                                  api::formatRfc3339(*locked, domain::SiteTimeZone{})));
               }
-              const auto subject = "pin:account:" + std::to_string(context->account.id);
               if (context->tenant.pinHash.empty() ||
                   !core.hasher().verify(**pin, context->tenant.pinHash)) {
-                auto recorded = writeStore(
-                    core.store(),
-                    [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
-                      PREPAID_TRY_STORE(
-                          nowLocked, core.recordFailure(tx, subject, core.options().maxPinFailures,
-                                                        core.options().pinWindow));
-                      return {};
-                    });
-                if (!recorded) {
-                  return std::unexpected(recorded.error());
-                }
                 return std::unexpected(apiError(ErrorCode::InvalidPin, "wrong PIN"));
               }
               auto cleared = writeStore(
                   core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
-                    PREPAID_TRY_STORE(done, tx.access().clearThrottle(subject));
+                    PREPAID_TRY_STORE(
+                        done, core.clearFailures(tx, subject, core.options().maxPinFailures));
                     return {};
                   });
               if (!cleared) {
@@ -319,7 +319,7 @@ void registerKioskRoutes(ServerCore& core) {
                 view.kind = std::string(domain::toString(entry.kind));
                 view.amountFen = entry.amountFen;
                 view.purchaseCount = entry.purchaseCount;
-                view.source = entry.source == "pay" ? "online" : "counter";
+                view.source = isOnlinePaymentSource(entry.source) ? "online" : "counter";
                 view.createdAt = api::formatRfc3339(entry.createdAt, site->timeZone);
                 items.push_back(Json(view));
               }

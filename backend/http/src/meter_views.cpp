@@ -284,7 +284,7 @@ std::expected<api::Receipt, ApiError> receiptOf(const store::ReadTransaction& tx
   if (entry->source.starts_with("pay:")) {
     // A kiosk payment order (payments: source "pay:<provider>"): no operator.
     receipt.paymentMethod = entry->source.substr(4);
-  } else if (entry->source == "pay" || entry->source.starts_with("kiosk")) {
+  } else if (isOnlinePaymentSource(entry->source)) {
     receipt.paymentMethod = "online";
   } else {
     receipt.operatorName = entry->source;
@@ -295,6 +295,12 @@ std::expected<api::Receipt, ApiError> receiptOf(const store::ReadTransaction& tx
     receipt.paymentMethod = entry->note.substr(7, end == std::string::npos ? end : end - 7);
   }
   return receipt;
+}
+
+bool isOnlinePaymentSource(std::string_view source) {
+  // "pay:" with its colon: an operator could be called "payroll"; the bare "pay" is the form
+  // written before payments named their provider.
+  return source.starts_with("pay:") || source == "pay" || source.starts_with("kiosk");
 }
 
 }  // namespace prepaid::backend::http

@@ -6,6 +6,7 @@
 
 #include <expected>
 #include <string>
+#include <string_view>
 
 #include "server_core.hpp"
 
@@ -56,6 +57,10 @@ namespace prepaid::backend::http {
 [[nodiscard]] std::expected<api::Receipt, ApiError> receiptOf(const store::ReadTransaction& tx,
                                                               store::LedgerEntryId entryId,
                                                               domain::Instant now);
+
+/// Whether a ledger entry's source is an online payment rather than a counter sale: payments post
+/// "pay:<provider>" (older rows: "pay"), kiosk channels "kiosk...". Staff sales carry the operator.
+[[nodiscard]] bool isOnlinePaymentSource(std::string_view source);
 
 /// The ledger note of a sale: "method=<m>" and the optional free text.
 [[nodiscard]] std::string saleNote(const std::string& method, const std::string& note);

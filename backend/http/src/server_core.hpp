@@ -63,6 +63,7 @@ struct StaffPrincipal {
   store::Operator op;
   std::set<Permission> permissions;
   std::string tokenHash;
+  domain::Instant sessionCreatedAt{};  // the session's start (its maximum age counts from it)
 };
 
 struct TenantGrant {
@@ -179,11 +180,27 @@ class ServerCore {
   [[nodiscard]] std::string issueTenantToken(store::AccountId account, store::KioskId kiosk);
   [[nodiscard]] std::optional<TenantGrant> tenantGrant(const std::string& token);
 
-  /// A failed attempt against a throttle subject; returns true when it is now locked.
+  /// A failed attempt against a throttle subject; returns true when it is now locked. Sliding
+  /// window: the subject locks for `window` from the `limit`-th failure within any `window`
+  /// (the times of the last `limit` failures are kept in rows "<subject>#<slot>").
   [[nodiscard]] std::expected<bool, store::StoreError> recordFailure(store::WriteTransaction& tx,
                                                                      const std::string& subject,
                                                                      std::int64_t limit,
                                                                      std::chrono::seconds window);
+  /// Check-and-count in one write transaction, before the slow secret check: when the subject
+  /// is locked, the instant the lock ends (nothing counted); otherwise this attempt is counted as
+  /// a failure up front (clearFailures() forgets it after a success), so parallel attempts cannot
+  /// all pass the check before any of them is counted.
+  [[nodiscard]] std::expected<std::optional<domain::Instant>, store::StoreError> admitAttempt(
+      store::WriteTransaction& tx, const std::string& subject, std::int64_t limit,
+      std::chrono::seconds window);
+  /// Forgets a subject's failures and lock (after a success or an unlock by staff).
+  [[nodiscard]] std::expected<void, store::StoreError> clearFailures(store::WriteTransaction& tx,
+                                                                     const std::string& subject,
+                                                                     std::int64_t limit);
+  /// A hash of a fixed dummy password with the configured iteration count (computed once):
+  /// verified against for unknown usernames, so they cost the same PBKDF2 work as known ones.
+  [[nodiscard]] const std::string& dummyPasswordHash() const;
   /// When the subject is locked, the instant the lock ends.
   [[nodiscard]] static std::optional<domain::Instant> lockedUntil(
       const std::optional<store::Throttle>& throttle, domain::Instant now);
@@ -204,6 +221,8 @@ class ServerCore {
   HttpOptions m_options;
   PasswordHasher m_hasher;
   std::vector<RouteSpec> m_routes;
+  mutable std::once_flag m_dummyHashOnce;
+  mutable std::string m_dummyHash;
 
   // Kiosk keys change rarely and are checked on every kiosk request: a short-lived cache saves
   // one read transaction per request (a disabled kiosk is refused within KioskCacheTtl).

@@ -401,6 +401,44 @@ TEST_F(OrderApi, CodePayRefusesMalformedCodesAndCreditsAScannedCode) {
             "invalid_state");
 }
 
+TEST_F(OrderApi, KioskRechargeHistoryShowsPaidOrdersAsOnlineAndSalesAsCounter) {
+  const auto site = makeSite(1);
+  const auto account = openAccount("钱九", site.meterIds[0]);
+  const auto created = qrOrder(site.meterIds[0], 1500, "alipay", "history-1");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto orderNo = created.json["order_no"].get<std::string>();
+  customerPays(created.json);
+  ASSERT_TRUE(eventually([&] { return stateOf(orderNo) == "credited"; })) << stateOf(orderNo);
+  const auto sale =
+      staff("POST", "/api/v1/sales", Json{{"meter_id", site.meterIds[0]}, {"amount_fen", 700}},
+            Headers{{"Idempotency-Key", "history-sale"}});
+  ASSERT_EQ(sale.status, 201) << sale.body;
+  // The ledger holds what payments wrote ("pay:alipay"), not a bare "pay".
+  EXPECT_EQ(sqlText("SELECT source FROM ledger_entries WHERE kind = 'recharge' AND amount_fen = "
+                    "1500"),
+            "pay:alipay");
+
+  const auto identified = kiosk("POST", "/api/v1/kiosk/identify", Json{{"shop_number", "A101"}});
+  ASSERT_EQ(identified.status, 200) << identified.body;
+  const auto token = identified.json["tenant_token"].get<std::string>();
+  const auto history = kiosk(
+      "GET", "/api/v1/kiosk/accounts/" + std::to_string(account) + "/recharges", nullptr, token);
+  ASSERT_EQ(history.status, 200) << history.body;
+  ASSERT_EQ(history.json["recharges"].size(), 2U) << history.body;
+  // Newest first: the counter sale, then the paid order.
+  EXPECT_EQ(history.json["recharges"][0]["amount_fen"], 700);
+  EXPECT_EQ(history.json["recharges"][0]["source"], "counter");
+  EXPECT_EQ(history.json["recharges"][1]["amount_fen"], 1500);
+  EXPECT_EQ(history.json["recharges"][1]["source"], "online");
+  const auto receipt =
+      kiosk("GET",
+            "/api/v1/kiosk/accounts/" + std::to_string(account) + "/receipts/" +
+                std::to_string(history.json["recharges"][1]["entry_id"].get<std::int64_t>()),
+            nullptr, token);
+  EXPECT_EQ(receipt.json["payment_method"], "alipay") << receipt.body;
+  EXPECT_EQ(receipt.json["operator"], "");
+}
+
 TEST_F(OrderApi, CancelUnknownOrdersAndOtherKiosks) {
   const auto site = makeSite(1);
   openAccount("吴九", site.meterIds[0]);
