@@ -15,8 +15,9 @@ kiosk runs under its own Xvfb and is driven by xdotool clicks, as a person would
   10000 fen, the balance rose by exactly 10000 fen (plus the mirrored meter charges posted in
   between, entry by entry) -> the virtual printer's receipt holds 100.00, the balance after and
   the order number -> back to attract after 10 s -> maintenance mode (staff login, test print,
-  audit log) -> offline: the backend is killed -> banner, recharge disabled -> the backend is
-  restarted -> the kiosk recovers by itself.
+  audit log) -> recent recharges and a reprint -> alarms -> 50 yuan paid by the customer's
+  payment code, read by a serial scanner on a pseudo-terminal -> offline: the backend is killed
+  -> banner, recharge disabled -> the backend is restarted -> the kiosk recovers by itself.
 
 Where to click comes from the kiosk's --ui-map (the targets it drew in its last frame, as a
 person sees buttons on the screen), so the same script runs portrait and landscape. Screenshots
@@ -282,7 +283,12 @@ class Kiosk:
         self.shots = 0
         env = dict(os.environ, DISPLAY=display, TZ="Asia/Shanghai")
         env.pop("WAYLAND_DISPLAY", None)
+        # A serial code scanner on a pseudo-terminal: the test writes codes into the master end,
+        # as the scanner's firmware would (code + CR).
+        self.scanner_master, self.scanner_slave = os.openpty()
+        scanner_path = os.ttyname(self.scanner_slave)
         cmd = [args.kiosk, "--windowed", args.size, "--backend", backend_url,
+               "--scanner", "serial:%s?baud=9600" % scanner_path,
                "--kiosk-key", KIOSK_KEY, "--printer", "virtual:" + self.printer_dir,
                "--config", os.path.join(workdir, "settings.json"),
                "--ui-map", self.map_path, "--frame-stats", self.stats_path,
@@ -338,6 +344,9 @@ class Kiosk:
         for key in keys:
             self.click(page + ":" + key)
 
+    def scan(self, code):
+        os.write(self.scanner_master, code.encode() + b"\r")
+
     def long_press(self, x, y, seconds):
         env = dict(os.environ, DISPLAY=self.display)
         subprocess.run(["xdotool", "mousemove", str(x), str(y), "mousedown", "1"], env=env,
@@ -360,6 +369,8 @@ class Kiosk:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.log.close()
+        os.close(self.scanner_master)
+        os.close(self.scanner_slave)
 
 
 def start_xvfb(size):
@@ -440,6 +451,46 @@ def balances_shown(kiosk):
             fen = int(match.group(2)) * 100 + int(match.group(3))
             found.add(-fen if match.group(1) else fen)
     return found
+
+
+def code_pay(kiosk, demo, report, args):
+    """Pay by the customer's payment code: the scanner reads it, the kiosk submits it to the
+    order, pay-sim (code pay) takes the money, the meter is credited."""
+    kiosk.click("menu.recharge")
+    kiosk.screen("recharge")
+    kiosk.click("code")
+    kiosk.click("preset5000")
+    kiosk.has_text("支付 50.00 元")
+    printed = set(os.listdir(kiosk.printer_dir))
+    kiosk.click("pay")
+    kiosk.target("cancelpay", timeout=20)
+    kiosk.screenshot("code-waiting")
+    status, listing = demo.api("GET", "/api/v1/orders?limit=1", staff=True)
+    order = listing["orders"][0]
+    if status != 200 or order["channel"] != "code" or order["amount_fen"] != 5000 or \
+            order["state"] not in ("created", "pending"):
+        raise Failure("code order: %s %r" % (status, order))
+    t0 = time.monotonic()
+    kiosk.scan("134567890123456789")  # a WeChat payment code: 18 digits, 10-15 first
+    kiosk.target("finish", timeout=60)
+    kiosk.has_text("充值成功")
+    report["code_pay_to_done_s"] = round(time.monotonic() - t0, 1)
+    kiosk.screenshot("code-done")
+    status, body = demo.api("GET", "/api/v1/orders/" + order["order_no"], staff=True)
+    done = body["order"]
+    if done["state"] not in ("credited", "receipted") or done["provider"] != "wechat" or \
+            done.get("paid_fen") != 5000:
+        raise Failure("code order after the scan: %r" % done)
+    new_txt = wait_for("the code-pay receipt", lambda: [
+        f for f in os.listdir(kiosk.printer_dir) if f.endswith(".txt") and f not in printed])
+    text = open(os.path.join(kiosk.printer_dir, new_txt[0]), encoding="utf-8").read()
+    for needle in ("50.00", order["order_no"], "充值成功"):
+        if needle not in text:
+            raise Failure("code-pay receipt lacks %r:\n%s" % (needle, text))
+    shutil.copy(os.path.join(kiosk.printer_dir, new_txt[0]),
+                os.path.join(args.artifacts, "code-" + new_txt[0]))
+    print("code pay: scanned to success screen in %.1f s" % report["code_pay_to_done_s"])
+    kiosk.screen("attract", timeout=30)  # 10 s after a finished recharge
 
 
 def credit_pending(kiosk, demo, report, args):
@@ -824,6 +875,10 @@ def run(args):
         kiosk.click("back")
         kiosk.screen("account")
 
+        code_pay(kiosk, demo, report, args)
+        identify(kiosk, SHOP)
+        kiosk.click("ok")
+        kiosk.screen("account")
         if args.credit_pending:
             credit_pending(kiosk, demo, report, args)
             identify(kiosk, SHOP)
