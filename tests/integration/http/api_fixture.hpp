@@ -62,7 +62,7 @@ class ApiFixture : public ::testing::Test {
     services.payments = m_payments;
     HttpOptions options;
     options.threads = 8;
-    options.passwordIterations = 1000;  // the 600,000 default is checked in the unit tests
+    options.passwordIterations = m_passwordIterations;  // 600,000 is checked in the unit tests
     options.log = [](const std::string&) {};
     m_server = std::make_unique<HttpServer>(services, options);
     auto port = m_server->start("127.0.0.1", 0, std::nullopt);
@@ -70,7 +70,7 @@ class ApiFixture : public ::testing::Test {
     m_port = *port;
     m_client = std::make_unique<httplib::Client>("127.0.0.1", m_port);
     m_client->set_read_timeout(30, 0);
-    const PasswordHasher hasher(1000);
+    const PasswordHasher hasher(m_passwordIterations);
     const auto now = clock();
     ASSERT_TRUE(
         createOperator(*m_store, hasher, "admin", "Admin", "admin-password", "admin", now, "test"));
@@ -241,6 +241,7 @@ class ApiFixture : public ::testing::Test {
   std::function<domain::Instant()> m_clock;
   payments::PaymentService* m_payments = nullptr;          // HttpServices::payments (null: 503)
   std::vector<const MetricsProvider*> m_metricsProviders;  // set in beforeServer()
+  std::int64_t m_passwordIterations = 1000;  // the server's PBKDF2 count (set before SetUp)
   int m_port = 0;
   std::string m_kioskKey;
   std::string m_admin;
