@@ -40,6 +40,35 @@ std::expected<std::array<std::optional<domain::UnitPrice>, domain::RateCount>, A
   return prices;
 }
 
+/// Weights for splitting a period's money among rates: energy x unit price of each rate. A rate
+/// without its own price (a flat tariff) costs the flat price. Falls back to the energy alone
+/// when no rate is priced or a product would not fit (apportion needs the sum below 2^62).
+std::vector<std::int64_t> moneyWeights(
+    const store::RateEnergies& energy,
+    const std::array<std::optional<domain::UnitPrice>, domain::RateCount>& prices) {
+  constexpr std::int64_t Limit = std::int64_t{1} << 59;
+  const auto& flat = prices[domain::indexOf(domain::Rate::Flat)];
+  std::vector<std::int64_t> weights(domain::RateCount, 0);
+  std::int64_t sum = 0;
+  bool fits = true;
+  for (std::size_t i = 0; i < domain::RateCount; ++i) {
+    const auto& price = prices[i] ? prices[i] : flat;
+    const std::int64_t microYuan = price ? price->microYuan() : 0;
+    std::int64_t product = 0;
+    if (energy[i] < 0 || microYuan < 0 || __builtin_mul_overflow(energy[i], microYuan, &product) ||
+        product > Limit) {
+      fits = false;
+      break;
+    }
+    weights[i] = product;
+    sum += product;
+  }
+  if (!fits || sum == 0) {
+    return {energy.begin(), energy.end()};
+  }
+  return weights;
+}
+
 }  // namespace
 
 domain::Instant startOfLocalDay(const domain::SiteTimeZone& zone, domain::Instant at) {
@@ -198,8 +227,12 @@ std::expected<api::UsageSeries, ApiError> usageSeries(const store::ReadTransacti
                    : granularity == "day" ? today + days(1)
                                           : starts.back() + days(32);
   PREPAID_TRY_STORE(rollups, tx.readings().rollups(meter, level, starts.front(), end));
+  PREPAID_TRY_STORE(settings, tx.site().settings());
+  PREPAID_TRY_STORE(meterRow, tx.meters().meter(meter));
   std::size_t next = 0;
-  for (const auto start : starts) {
+  for (std::size_t index = 0; index < starts.size(); ++index) {
+    const auto start = starts[index];
+    const auto periodEnd = index + 1 < starts.size() ? starts[index + 1] : end;
     api::UsagePoint point;
     point.periodStart = api::formatRfc3339(start, zone);
     while (next < rollups->size() && (*rollups)[next].periodStart < start) {
@@ -213,10 +246,13 @@ std::expected<api::UsageSeries, ApiError> usageSeries(const store::ReadTransacti
         point.energyByRateCentiKwh[domain::indexOf(domain::Rate::Flat)] = point.energyCentiKwh;
       }
       point.moneyFen = rollup.chargedFen + rollup.allocatedFen;
-      // Roll-ups keep money per period, not per rate: split it in proportion to the energy of
-      // each rate (largest remainder, so the parts add up to the total exactly).
-      const std::vector<std::int64_t> weights(point.energyByRateCentiKwh.begin(),
-                                              point.energyByRateCentiKwh.end());
+      // Roll-ups keep money per period, not per rate: split it in proportion to each rate's
+      // energy x that rate's unit price (largest remainder, so the parts add up to the total
+      // exactly). The prices are those in force at the period's last second (or now): a day or
+      // month that began before its tariff existed was still billed under it.
+      PREPAID_TRY(prices, pricesOf(tx, *meterRow, *settings,
+                                   std::min(periodEnd - std::chrono::seconds(1), now)));
+      const auto weights = moneyWeights(point.energyByRateCentiKwh, *prices);
       if (auto parts = domain::apportion(point.moneyFen, weights)) {
         for (std::size_t i = 0; i < domain::RateCount; ++i) {
           point.moneyByRateFen[i] = (*parts)[i];

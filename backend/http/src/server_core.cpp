@@ -109,7 +109,12 @@ ApiError fromBilling(const billing::BillingError& error) {
     case BillingErrorCode::NotSupportedMeterSide:
       return apiError(ErrorCode::NotSupported, error.message);
     case BillingErrorCode::NotCorrectable:
+    case BillingErrorCode::LedgerNotEmpty:
+      // The billing message says which meter and why (an opening balance only goes on a meter
+      // with an empty ledger); invalid_state is the existing 409 for "not in this state".
       return apiError(ErrorCode::InvalidState, error.message);
+    case BillingErrorCode::MissingSource:
+      return apiError(ErrorCode::MissingField, error.message);
     case BillingErrorCode::AlreadyCorrected:
       return apiError(ErrorCode::AlreadyCorrected, error.message);
     case BillingErrorCode::IdempotencyConflict:
