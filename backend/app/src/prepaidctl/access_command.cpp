@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "ctl_audit.hpp"
 #include <nlohmann/json.hpp>
 
 #include "prepaid/http/access_admin.hpp"
@@ -17,7 +18,6 @@ namespace prepaid::backend::ctl {
 namespace {
 
 using json = nlohmann::json;
-constexpr const char* Actor = "prepaidctl";
 
 domain::Instant now() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -82,14 +82,15 @@ int addOperator(const OperatorOptions& options) {
     return exitCode;
   }
   const auto at = now();
-  if (auto roles = http::ensureBuiltinRoles(*db, at, Actor); !roles) {
+  const auto actor = auditActor();
+  if (auto roles = http::ensureBuiltinRoles(*db, at, actor); !roles) {
     return fail(std::string(store::toString(roles.error().code)), roles.error().message, 3);
   }
   const http::PasswordHasher hasher(options.iterations);
   auto created =
       http::createOperator(*db, hasher, options.username,
                            options.displayName.empty() ? options.username : options.displayName,
-                           password, options.role, at, Actor);
+                           password, options.role, at, actor);
   if (!created) {
     return fail(std::string(store::toString(created.error().code)),
                 "operator '" + options.username + "': " + created.error().message,
@@ -100,6 +101,22 @@ int addOperator(const OperatorOptions& options) {
                     {"role", options.role}}
                    .dump()
             << "\n";
+  return 0;
+}
+
+// Prints the stored form of a password (for `password_hash` in a site file's [[operator]]).
+int hashPassword(std::int64_t iterations) {
+  std::string password;
+  if (!std::getline(std::cin, password)) {
+    return fail("invalid_argument", "no password on stdin", 1);
+  }
+  if (!password.empty() && password.back() == '\r') {
+    password.pop_back();
+  }
+  if (password.size() < http::MinPasswordBytes || password.size() > http::MaxPasswordBytes) {
+    return fail("invalid_argument", "a password must be 8 to 128 bytes long", 1);
+  }
+  std::cout << http::PasswordHasher(iterations).hash(password) << "\n";
   return 0;
 }
 
@@ -117,7 +134,7 @@ int addKiosk(const KioskOptions& options) {
   }
   const auto at = now();
   if (options.key.empty()) {
-    auto issued = http::createKiosk(*db, options.name, at, Actor);
+    auto issued = http::createKiosk(*db, options.name, at, auditActor());
     if (!issued) {
       return fail(std::string(store::toString(issued.error().code)), issued.error().message,
                   exitFor(issued.error()));
@@ -146,7 +163,8 @@ int addKiosk(const KioskOptions& options) {
         added = *result;
         http::AuditEntry entry;
         entry.at = at;
-        entry.actor = Actor;
+        entry.actor = auditActor();
+        entry.client = AuditClient;
         entry.action = "kiosk.create";
         entry.target = "kiosk:" + std::to_string(result->id);
         entry.afterJson = json{{"name", options.name}}.dump();
@@ -186,6 +204,16 @@ void registerAccessCommands(CLI::App& app, CommandResult& result) {
                   "PBKDF2 iterations (tests only; the default is the production count)")
       ->check(CLI::Range(static_cast<std::int64_t>(1), static_cast<std::int64_t>(10'000'000)));
   add->callback([operatorOptions, &result] { result.exitCode = addOperator(*operatorOptions); });
+
+  auto hashIterations = std::make_shared<std::int64_t>(http::DefaultPbkdf2Iterations);
+  auto* hash = operatorCommand->add_subcommand(
+      "hash",
+      "print the stored hash of a password read from stdin (for a site file's "
+      "[[operator]] password_hash)");
+  hash->add_option("--iterations", *hashIterations, "PBKDF2 iterations (>= the production count)")
+      ->check(CLI::Range(http::DefaultPbkdf2Iterations, static_cast<std::int64_t>(10'000'000)))
+      ->capture_default_str();
+  hash->callback([hashIterations, &result] { result.exitCode = hashPassword(*hashIterations); });
 
   auto* kioskCommand = app.add_subcommand("kiosk", "self-service kiosks");
   kioskCommand->require_subcommand(1);

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ctl_audit.hpp"
 #include <nlohmann/json.hpp>
 
 #include "prepaid/domain/billing_mode.hpp"
@@ -260,7 +261,8 @@ int importMeters(const std::string& dbFile, const std::string& csvFile) {
           }
           http::AuditEntry entry;
           entry.at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-          entry.actor = "prepaidctl";
+          entry.actor = auditActor();
+          entry.client = AuditClient;
           entry.action = "meter.import";
           entry.target = "meters";
           entry.afterJson = json{{"imported", imported}, {"file", csvFile}}.dump();

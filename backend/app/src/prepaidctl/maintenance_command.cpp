@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "ctl_audit.hpp"
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <sys/file.h>
@@ -40,19 +42,19 @@ std::unique_ptr<store::Store> openExisting(const fs::path& db, int& exitCode) {
   return std::move(*opened);
 }
 
-int verify(const std::string& dbFile) {
-  int exitCode = 0;
-  auto db = openExisting(dbFile, exitCode);
-  if (!db) {
-    return exitCode;
-  }
-  auto ledger = db->verifyLedger();
+// The full check of a database: every balance recomputed from the ledger and the audit chain.
+// Problems go to stderr, prefixed with `label` ("" for the live database); the JSON report is
+// returned. nullopt after a store error (already reported; exitCode set).
+std::optional<json> verification(store::Store& db, const std::string& label, int& exitCode) {
+  auto ledger = db.verifyLedger();
   if (!ledger) {
-    return fail(std::string(store::toString(ledger.error().code)), ledger.error().message, 3);
+    exitCode = fail(std::string(store::toString(ledger.error().code)), ledger.error().message, 3);
+    return std::nullopt;
   }
-  auto audit = http::verifyAuditChain(*db);
+  auto audit = http::verifyAuditChain(db);
   if (!audit) {
-    return fail(std::string(store::toString(audit.error().code)), audit.error().message, 3);
+    exitCode = fail(std::string(store::toString(audit.error().code)), audit.error().message, 3);
+    return std::nullopt;
   }
   json mismatches = json::array();
   for (const auto& check : ledger->mismatches) {
@@ -61,28 +63,39 @@ int verify(const std::string& dbFile) {
                           {"ledger_sum_fen", check.sumFen},
                           {"cached_entries", check.cachedEntryCount},
                           {"ledger_entries", check.entryCount}});
-    std::cerr << "ledger: meter " << check.meterId << ": cached balance " << check.cachedFen
-              << " fen (" << check.cachedEntryCount << " entries) but the ledger sums to "
-              << check.sumFen << " fen (" << check.entryCount << " entries)\n";
+    std::cerr << label << "ledger: meter " << check.meterId << ": cached balance "
+              << check.cachedFen << " fen (" << check.cachedEntryCount
+              << " entries) but the ledger sums to " << check.sumFen << " fen (" << check.entryCount
+              << " entries)\n";
   }
   json problems = json::array();
   for (const auto& problem : audit->problems) {
     problems.push_back({{"record_id", problem.recordId}, {"reason", problem.reason}});
-    std::cerr << "audit: record " << problem.recordId << ": " << problem.reason << "\n";
+    std::cerr << label << "audit: record " << problem.recordId << ": " << problem.reason << "\n";
   }
-  const bool ok = ledger->ok() && audit->ok();
-  std::cout << json{{"ok", ok},
-                    {"ledger",
-                     {{"meters_checked", ledger->metersChecked},
-                      {"entries_checked", ledger->entriesChecked},
-                      {"mismatches", mismatches}}},
-                    {"audit",
-                     {{"records_checked", audit->recordsChecked},
-                      {"head_hash", audit->headHash},
-                      {"problems", problems}}}}
-                   .dump(2)
-            << "\n";
-  return ok ? 0 : 4;
+  return json{{"ok", ledger->ok() && audit->ok()},
+              {"ledger",
+               {{"meters_checked", ledger->metersChecked},
+                {"entries_checked", ledger->entriesChecked},
+                {"mismatches", mismatches}}},
+              {"audit",
+               {{"records_checked", audit->recordsChecked},
+                {"head_hash", audit->headHash},
+                {"problems", problems}}}};
+}
+
+int verify(const std::string& dbFile) {
+  int exitCode = 0;
+  auto db = openExisting(dbFile, exitCode);
+  if (!db) {
+    return exitCode;
+  }
+  auto report = verification(*db, "", exitCode);
+  if (!report) {
+    return exitCode;
+  }
+  std::cout << report->dump(2) << "\n";
+  return (*report)["ok"].get<bool>() ? 0 : 4;
 }
 
 int backup(const std::string& dbFile, const std::string& destination) {
@@ -160,6 +173,9 @@ int restore(const std::string& dbFile, const std::string& source) {
   if (ec) {
     return fail("io", "cannot copy " + source + ": " + ec.message(), 3);
   }
+  // Both the ledger and the audit chain must verify: a backup whose chain is broken would
+  // replace an intact history with a tampered one.
+  std::string backupHead;
   {
     int exitCode = 0;
     auto candidate = openExisting(staged, exitCode);
@@ -167,12 +183,31 @@ int restore(const std::string& dbFile, const std::string& source) {
       fs::remove(staged, ec);
       return exitCode;
     }
-    auto ledger = candidate->verifyLedger();
-    if (!ledger || !ledger->ok()) {
-      fs::remove(staged, ec);
-      return fail("invalid_argument",
-                  source + ": the backup's ledger does not verify (prepaidctl verify --db it)", 1);
+    auto report = verification(*candidate, "backup: ", exitCode);
+    if (!report || !(*report)["ok"].get<bool>()) {
+      candidate.reset();
+      for (const auto& file :
+           {staged, fs::path(staged.string() + "-wal"), fs::path(staged.string() + "-shm")}) {
+        fs::remove(file, ec);
+      }
+      if (!report) {
+        return exitCode;
+      }
+      const std::string message = source + ": the backup does not verify (" +
+                                  std::to_string((*report)["ledger"]["mismatches"].size()) +
+                                  " ledger mismatch(es), " +
+                                  std::to_string((*report)["audit"]["problems"].size()) +
+                                  " audit chain problem(s)); nothing restored";
+      std::cerr << "prepaidctl: " << message << "\n";
+      std::cout << json{{"error",
+                         {{"code", "backup_does_not_verify"},
+                          {"message", message},
+                          {"details", *report}}}}
+                       .dump(2)
+                << "\n";
+      return 4;
     }
+    backupHead = (*report)["audit"]["head_hash"].get<std::string>();
   }
   for (const auto& suffix : {"-wal", "-shm"}) {
     fs::remove(fs::path(staged.string() + suffix), ec);
@@ -193,6 +228,19 @@ int restore(const std::string& dbFile, const std::string& source) {
   fs::rename(staged, db, ec);
   if (ec) {
     return fail("io", "cannot move the backup into place: " + ec.message(), 3);
+  }
+  // Recorded in the restored database, continuing the backup's chain: the record names the
+  // backup, the head it was verified at and where the replaced database went.
+  {
+    int exitCode = 0;
+    if (auto restored = openExisting(db, exitCode)) {
+      recordAudit(*restored,
+                  auditEntry("database.restore", "database", nullptr,
+                             json{{"from", source},
+                                  {"backup_head_hash", backupHead},
+                                  {"previous",
+                                   previous.empty() ? json(nullptr) : json(previous.string())}}));
+    }
   }
   std::cout << json{{"restored", db.string()},
                     {"from", source},

@@ -8,7 +8,8 @@
 namespace prepaid::backend::ctl {
 
 /// Adds `verify`, `backup` and `restore`. Exit status: 0 done (verify: consistent), 1 bad input,
-/// 3 store error, 4 verify found a mismatch, 5 restore refused (database in use).
+/// 3 store error, 4 verify found a mismatch (restore: the backup does not verify, nothing
+/// restored), 5 restore refused (database in use).
 void registerMaintenanceCommands(CLI::App& app, CommandResult& result);
 
 }  // namespace prepaid::backend::ctl

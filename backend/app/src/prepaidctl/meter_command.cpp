@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "ctl_audit.hpp"
 #include <nlohmann/json.hpp>
 
 #include "prepaid/meter/dlt645_meter.hpp"
@@ -37,6 +38,7 @@ struct MeterOptions {
   std::int64_t amountFen = 0;
   std::int64_t purchaseCount = -1;
   std::int64_t timeUnixSeconds = -1;
+  std::string auditDb;  // site database that receives the audit record (optional)
 };
 
 // Installed and build-tree layout: <prefix>/bin/prepaidctl, <prefix>/share/prepaid/meters.
@@ -307,6 +309,36 @@ int runRecharge(const MeterOptions& options) {
   return 0;
 }
 
+// control and recharge change a meter: audited in the site database given with --db (opened
+// before the meter is touched, so an unusable database stops the action instead of leaving it
+// unrecorded). Without --db (a meter on the bench, no site) the action is not audited; stderr
+// says so.
+int audited(const MeterOptions& options, const std::string& action, const json& asked,
+            int (*run)(const MeterOptions&)) {
+  std::unique_ptr<store::Store> db;
+  if (!options.auditDb.empty()) {
+    store::StoreOptions storeOptions;
+    storeOptions.create = store::StoreOptions::Create::MustExist;
+    auto opened = store::openSqliteStore(options.auditDb, storeOptions);
+    if (!opened) {
+      std::cerr << "prepaidctl: " << options.auditDb << ": " << opened.error().message
+                << " (nothing sent)\n";
+      return ExitDeviceError;
+    }
+    db = std::move(*opened);
+  } else {
+    std::cerr << "prepaidctl: note: " << action << " not audited (no --db site database given)\n";
+  }
+  const int exitCode = run(options);
+  if (db) {
+    recordAudit(
+        *db, auditEntry(action, "device:" + options.transport + "#" + std::to_string(options.unit),
+                        asked, json{{"exit_code", exitCode}},
+                        exitCode == 0 ? "ok" : "exit_" + std::to_string(exitCode)));
+  }
+  return exitCode;
+}
+
 void addConnectionOptions(CLI::App& command, MeterOptions& options) {
   command
       .add_option("--transport", options.transport,
@@ -348,7 +380,12 @@ void registerMeterCommands(CLI::App& app, CommandResult& result) {
                       "the meter's current purchase count (default: read it)");
   control->add_option("--time", options->timeUnixSeconds,
                       "command time, Unix seconds (default: now)");
-  control->callback([options, &result] { result.exitCode = runControl(*options); });
+  control->add_option("--db", options->auditDb, "site database to write the audit record to");
+  control->callback([options, &result] {
+    result.exitCode =
+        audited(*options, "meter.control",
+                json{{"command", options->command}, {"address", options->address}}, runControl);
+  });
 
   CLI::App* recharge =
       meter->add_subcommand("recharge", "credit an amount exactly once (reads the count back)");
@@ -360,7 +397,14 @@ void registerMeterCommands(CLI::App& app, CommandResult& result) {
                        "safely (default: read the meter's count + 1)");
   recharge->add_option("--time", options->timeUnixSeconds,
                        "command time, Unix seconds (default: now)");
-  recharge->callback([options, &result] { result.exitCode = runRecharge(*options); });
+  recharge->add_option("--db", options->auditDb, "site database to write the audit record to");
+  recharge->callback([options, &result] {
+    result.exitCode = audited(*options, "meter.recharge",
+                              json{{"amount_fen", options->amountFen},
+                                   {"purchase_count", options->purchaseCount},
+                                   {"address", options->address}},
+                              runRecharge);
+  });
 }
 
 }  // namespace prepaid::backend::ctl

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "ctl_audit.hpp"
 #include <nlohmann/json.hpp>
 
 #include "prepaid/billing/billing_service.hpp"
@@ -65,8 +66,16 @@ int sell(const SellOptions& options) {
   request.source = options.source;
   request.note = options.note;
   const auto receipt = billingService.sell(request);
+  const std::string target = "meter:" + std::to_string(meterId);
+  const json asked{{"meter", options.meter},
+                   {"amount_fen", options.amountFen},
+                   {"idempotency_key", options.key},
+                   {"source", options.source}};
   if (!receipt) {
     const auto code = receipt.error().code;
+    // Refused sales are audited too (as the HTTP layer does), with the error code as outcome.
+    recordAudit(db,
+                auditEntry("sale", target, asked, nullptr, std::string(billing::toString(code))));
     std::cout << json{{"error",
                        {{"code", std::string(billing::toString(code))},
                         {"message", receipt.error().message}}}}
@@ -86,6 +95,12 @@ int sell(const SellOptions& options) {
       receipt->rechargeCommandId ? json(*receipt->rechargeCommandId) : json(nullptr);
   out["close_command_id"] =
       receipt->closeCommandId ? json(*receipt->closeCommandId) : json(nullptr);
+  if (receipt->replay == billing::Replay::New) {
+    recordAudit(db, auditEntry("sale", target, asked,
+                               json{{"entry_id", receipt->entryId},
+                                    {"amount_fen", receipt->amountFen},
+                                    {"balance_after_fen", receipt->balanceAfterFen}}));
+  }
   std::cout << out.dump() << "\n";
   return 0;
 }

@@ -1,5 +1,8 @@
 #include "site_command.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -9,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "ctl_audit.hpp"
 #include <toml++/toml.h>
 
 #include "prepaid/billing/billing_service.hpp"
@@ -16,6 +20,8 @@
 #include "prepaid/domain/money.hpp"
 #include "prepaid/domain/tariff_codec.hpp"
 #include "prepaid/domain/trip_policy.hpp"
+#include "prepaid/http/access_admin.hpp"
+#include "prepaid/http/password_hasher.hpp"
 #include "prepaid/store/store.hpp"
 
 namespace prepaid::backend::ctl {
@@ -219,10 +225,159 @@ store::TariffId tariffNamed(const Reader& in, const std::map<std::string, store:
   return found->second;
 }
 
+// [[operator]]: staff accounts. A password never appears in the file: either `password_hash`, a
+// hash in the backend's own format (pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>, e.g. from
+// `prepaidctl operator hash`), or `password_env`, the name of an environment variable holding the
+// password, hashed here at the production iteration count.
+struct PlannedOperator {
+  std::string where;  // "operator[i]."
+  std::string username;
+  std::string displayName;
+  std::string role;
+  std::string passwordHash;
+  std::string passwordFrom;  // "password_hash" or "password_env" (for the audit record)
+};
+
+bool isLowerHex(std::string_view text) {
+  return std::ranges::all_of(
+      text, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// The stored format exactly, with at least the production iteration count: a weaker hash in a
+// site file would silently lower the site's password security.
+void checkPasswordHash(const Reader& in, const std::string& where, const std::string& hash) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const auto end = hash.find('$', start);
+    parts.push_back(hash.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos) {
+      break;
+    }
+    start = end + 1;
+  }
+  const std::string expected =
+      "must be pbkdf2-sha256$<iterations>$<32 hex digits of salt>$<64 hex digits of hash> "
+      "(prepaidctl operator hash prints one)";
+  if (parts.size() != 4 || parts[0] != "pbkdf2-sha256" || parts[2].size() != 32 ||
+      !isLowerHex(parts[2]) || parts[3].size() != 64 || !isLowerHex(parts[3])) {
+    in.fail(where + "password_hash", expected);
+  }
+  std::int64_t iterations = 0;
+  const auto [ptr, ec] =
+      std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), iterations);
+  if (ec != std::errc{} || ptr != parts[1].data() + parts[1].size()) {
+    in.fail(where + "password_hash", expected);
+  }
+  if (iterations < http::DefaultPbkdf2Iterations || iterations > 10'000'000) {
+    in.fail(where + "password_hash", "iteration count " + parts[1] + " is outside " +
+                                         std::to_string(http::DefaultPbkdf2Iterations) +
+                                         "..10000000");
+  }
+}
+
+// Read (and passwords hashed) before the database is touched: hashing is slow and must not hold
+// the write lock, and a bad operator row fails like any other bad row.
+std::vector<PlannedOperator> planOperators(const Reader& in, const toml::table& root) {
+  std::vector<PlannedOperator> planned;
+  std::set<std::string> usernames;
+  const http::PasswordHasher hasher;
+  int i = 0;
+  for (const auto* table : in.tables(root, "", "operator")) {
+    PlannedOperator op;
+    op.where = "operator[" + std::to_string(i++) + "].";
+    const auto& w = op.where;
+    in.onlyKnown(*table, w, {"username", "name", "role", "password_hash", "password_env"});
+    if (table->contains("password")) {
+      in.fail(w + "password",
+              "plain-text passwords are not accepted: use password_hash or "
+              "password_env");
+    }
+    op.username = in.required(*table, w, "username");
+    if (op.username.size() > 64) {
+      in.fail(w + "username", "at most 64 characters");
+    }
+    if (!usernames.insert(op.username).second) {
+      in.fail(w + "username", "'" + op.username + "' appears twice in the file");
+    }
+    op.displayName = in.text(*table, w, "name").value_or(op.username);
+    op.role = in.text(*table, w, "role").value_or("admin");
+    const auto hash = in.text(*table, w, "password_hash");
+    const auto env = in.text(*table, w, "password_env");
+    if (hash.has_value() == env.has_value()) {
+      in.fail(w + "password_hash",
+              "give exactly one of 'password_hash' or 'password_env' for operator '" + op.username +
+                  "'");
+    }
+    if (hash) {
+      checkPasswordHash(in, w, *hash);
+      op.passwordHash = *hash;
+      op.passwordFrom = "password_hash";
+    } else {
+      const char* value = env->empty() ? nullptr : std::getenv(env->c_str());
+      if (value == nullptr) {
+        in.fail(w + "password_env", "environment variable '" + *env + "' is not set");
+      }
+      const std::string password(value);
+      if (password.size() < http::MinPasswordBytes || password.size() > http::MaxPasswordBytes) {
+        in.fail(w + "password_env", "the password in '" + *env + "' must be 8 to 128 bytes long");
+      }
+      op.passwordHash = hasher.hash(password);
+      op.passwordFrom = "password_env";
+    }
+    planned.push_back(std::move(op));
+  }
+  return planned;
+}
+
+std::int64_t addOperators(const Reader& in, const std::vector<PlannedOperator>& planned,
+                          store::WriteTransaction& tx, domain::Instant now) {
+  if (planned.empty()) {
+    return 0;
+  }
+  const auto roles = check(tx.operators().roles(), "roles");
+  for (const auto& op : planned) {
+    std::optional<store::RoleId> roleId;
+    std::string roleNames;
+    for (const auto& role : roles) {
+      roleNames += (roleNames.empty() ? "" : ", ") + role.name;
+      if (role.name == op.role) {
+        roleId = role.id;
+      }
+    }
+    if (!roleId) {
+      in.fail(op.where + "role", "no role '" + op.role + "' (roles: " + roleNames + ")");
+    }
+    if (tx.operators().operatorByName(op.username)) {
+      in.fail(op.where + "username", "operator '" + op.username + "' exists already");
+    }
+    store::Operator row;
+    row.username = op.username;
+    row.displayName = op.displayName;
+    row.passwordHash = op.passwordHash;
+    row.roleId = *roleId;
+    row.createdAt = now;
+    row.passwordChangedAt = now;
+    const auto added = check(tx.operators().addOperator(row), op.where + "username");
+    auto entry = auditEntry("operator.create", "operator:" + std::to_string(added.id), nullptr,
+                            nlohmann::json{{"username", op.username},
+                                           {"display_name", op.displayName},
+                                           {"role", op.role},
+                                           {"password_from", op.passwordFrom}});
+    entry.at = now;
+    check(http::appendAudit(tx, entry), op.where + "audit");
+  }
+  return static_cast<std::int64_t>(planned.size());
+}
+
 // What init posted besides the site itself, for the summary line.
 struct Openings {
   std::int64_t meters = 0;
   std::int64_t totalFen = 0;
+  std::int64_t operators = 0;
+  std::int64_t buildings = 0;
+  std::int64_t gateways = 0;
+  std::int64_t meterRows = 0;
 };
 
 // opening_balance_fen: whole fen, >= 0. A float (150.5) or a string ("150") is refused with the
@@ -258,8 +413,9 @@ std::optional<std::int64_t> openingBalanceFen(const Reader& in, const toml::tabl
 }
 
 void apply(const Reader& in, const toml::table& root, store::WriteTransaction& tx,
-           domain::Instant now, billing::BillingService& billingService, Openings& openings) {
-  in.onlyKnown(root, "", {"site", "settings", "tariffs", "building", "gateway"});
+           domain::Instant now, billing::BillingService& billingService,
+           const std::vector<PlannedOperator>& operators, Openings& openings) {
+  in.onlyKnown(root, "", {"site", "settings", "tariffs", "building", "gateway", "operator"});
   const auto tariffs = applyTariffs(in, root, tx, now);
   if (const auto* site = root["site"].as_table()) {
     in.onlyKnown(*site, "site.", {"name", "utc_offset_minutes"});
@@ -307,6 +463,7 @@ void apply(const Reader& in, const toml::table& root, store::WriteTransaction& t
     const auto w = "building[" + std::to_string(b++) + "].";
     in.onlyKnown(*building, w, {"name", "floor"});
     const auto added = check(tx.buildings().addBuilding(in.required(*building, w, "name")), w);
+    ++openings.buildings;
     int f = 0;
     for (const auto* floor : in.tables(*building, w, "floor")) {
       const auto fw = w + "floor[" + std::to_string(f++) + "].";
@@ -345,6 +502,7 @@ void apply(const Reader& in, const toml::table& root, store::WriteTransaction& t
         in.integer(*gateway, w, "delay_ms", 0, 10000).value_or(row.interRequestDelayMs);
     row.retries = in.integer(*gateway, w, "retries", 0, 10).value_or(row.retries);
     const auto added = check(tx.gateways().add(row), w);
+    ++openings.gateways;
     int m = 0;
     for (const auto* meter : in.tables(*gateway, w, "meter")) {
       const auto mw = w + "meter[" + std::to_string(m++) + "].";
@@ -393,6 +551,7 @@ void apply(const Reader& in, const toml::table& root, store::WriteTransaction& t
                     ": an opening balance needs a tenant (it belongs to the tenant's account)");
       }
       const auto meterRow = check(tx.meters().add(config), mw);
+      ++openings.meterRows;
       if (tenantName) {
         store::Tenant tenant;
         tenant.name = *tenantName;
@@ -421,6 +580,19 @@ void apply(const Reader& in, const toml::table& root, store::WriteTransaction& t
       }
     }
   }
+  openings.operators = addOperators(in, operators, tx, now);
+  // One record for the whole init (the operators have their own): what was loaded, from where.
+  auto entry =
+      auditEntry("site.init", "site", nullptr,
+                 nlohmann::json{{"file", std::filesystem::path(in.file).filename().string()},
+                                {"buildings", openings.buildings},
+                                {"gateways", openings.gateways},
+                                {"meters", openings.meterRows},
+                                {"operators", openings.operators},
+                                {"opening_balances", openings.meters},
+                                {"opening_balance_total_fen", openings.totalFen}});
+  entry.at = now;
+  check(http::appendAudit(tx, entry), "audit");
 }
 
 int init(const std::string& siteFile, const std::string& db) {
@@ -432,14 +604,29 @@ int init(const std::string& siteFile, const std::string& db) {
               << e.description() << "\n";
     return 1;
   }
+  const Reader reader{siteFile};
+  std::string failure;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::vector<PlannedOperator> operators;
+  try {
+    operators = planOperators(reader, root);
+  } catch (const SiteFileError& e) {
+    std::cerr << "prepaidctl: " << e.message << " (nothing written)\n";
+    return 1;
+  }
   auto opened = store::openSqliteStore(db);
   if (!opened) {
     std::cerr << "prepaidctl: " << db << ": " << opened.error().message << "\n";
     return 3;
   }
-  const Reader reader{siteFile};
-  std::string failure;
-  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (!operators.empty()) {
+    // The built-in roles the operators refer to (created once per database, audited; harmless
+    // when the rest of the file then fails).
+    if (auto roles = http::ensureBuiltinRoles(**opened, now, auditActor()); !roles) {
+      std::cerr << "prepaidctl: roles: " << roles.error().message << "\n";
+      return 3;
+    }
+  }
   // Opening balances go through billing (the same rules and alarm/relay evaluation as the running
   // backend), inside init's one transaction: a bad row leaves nothing written.
   billing::BillingService billing(**opened, [now] { return now; });
@@ -447,7 +634,7 @@ int init(const std::string& siteFile, const std::string& db) {
   const auto written = (*opened)->write([&](store::WriteTransaction& tx)
                                             -> std::expected<void, store::StoreError> {
     try {
-      apply(reader, root, tx, now, billing, openings);
+      apply(reader, root, tx, now, billing, operators, openings);
     } catch (const SiteFileError& e) {
       failure = e.message;
       return std::unexpected(store::StoreError{store::StoreErrorCode::InvalidArgument, e.message});
@@ -463,6 +650,9 @@ int init(const std::string& siteFile, const std::string& db) {
     return 3;
   }
   std::cout << "site written to " << db << "\n";
+  if (openings.operators > 0) {
+    std::cout << "operators: " << openings.operators << "\n";
+  }
   if (openings.meters > 0) {
     std::cout << "opening balances: " << openings.meters << " meters, "
               << domain::formatYuan(domain::Money::fromFen(openings.totalFen)) << " yuan\n";

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ctl_audit.hpp"
 #include <nlohmann/json.hpp>
 
 #include "prepaid/collect/command_service.hpp"
@@ -173,7 +174,11 @@ int remote(const RemoteOptions& options) {
   }
   collect::CommandService service(*db, collect::systemNow);
   const auto batch = service.sendBatch(ids, {*kind, options.payload}, options.batch);
+  const json asked{{"meters", options.meters}, {"meter_ids", ids}, {"payload", options.payload}};
+  const std::string action = "command." + std::string(store::toString(*kind));
   if (!batch) {
+    recordAudit(*db, auditEntry(action, "meters", asked, nullptr,
+                                std::string(collect::toString(batch.error().code))));
     std::cout << errorJson(collect::toString(batch.error().code), batch.error().message).dump()
               << "\n";
     return batch.error().code == collect::CollectErrorCode::Store ? 3 : 1;
@@ -182,6 +187,7 @@ int remote(const RemoteOptions& options) {
   for (const auto& command : batch->commands) {
     out["commands"].push_back({{"id", command.id}, {"meter_id", command.meterId}});
   }
+  recordAudit(*db, auditEntry(action, "batch:" + batch->batchId, asked, out));
   std::cout << out.dump() << "\n";
   return 0;
 }
