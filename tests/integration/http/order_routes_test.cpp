@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "api_fixture.hpp"
+#include "error_code_coverage.hpp"
 
 #include "prepaid/api/order_types.hpp"
 #include "prepaid/payments/alipay_provider.hpp"
@@ -437,6 +439,60 @@ TEST_F(OrderApi, KioskRechargeHistoryShowsPaidOrdersAsOnlineAndSalesAsCounter) {
             nullptr, token);
   EXPECT_EQ(receipt.json["payment_method"], "alipay") << receipt.body;
   EXPECT_EQ(receipt.json["operator"], "");
+}
+
+TEST_F(OrderApi, EveryPaymentErrorCodeIsProducedOverHttp) {
+  std::set<std::string> seen;
+  const auto produced = [&](const Reply& reply, const std::string& code) {
+    EXPECT_EQ(reply.code(), code) << reply.body;
+    const auto parsed = api::parseErrorCode(code);
+    ASSERT_TRUE(parsed.has_value()) << code;
+    EXPECT_EQ(reply.status, api::httpStatus(*parsed)) << code << ": " << reply.body;
+    if (reply.code() == code) {
+      seen.insert(code);
+    }
+  };
+  const auto site = makeSite(2);
+  openAccount("冯十", site.meterIds[0]);
+  const auto meterSide = meterSideMeter(site, 7);
+  openAccount("陈十一", meterSide);
+
+  produced(qrOrder(site.meterIds[0], 50, "wechat", "cov-1"), "invalid_amount");
+  // The provider does not answer within the transport's 1.5 s: provider_unavailable.
+  sim::PaySimFaults slow;
+  slow.answerDelayMs = 2500;
+  m_paySim->setFaults(slow);
+  produced(qrOrder(site.meterIds[0], 1000, "wechat", "cov-2"), "provider_unavailable");
+  m_paySim->setFaults({});
+  produced(order("P20240101000000123456789012"), "unknown_order");
+  const auto code = createOrder(
+      Json{{"meter_id", site.meterIds[0]}, {"amount_fen", 800}, {"channel", "code"}}, "cov-3");
+  ASSERT_EQ(code.status, 201) << code.body;
+  const auto codePath =
+      "/api/v1/kiosk/orders/" + code.json["order_no"].get<std::string>() + "/code";
+  produced(kioskPost(codePath, Json{{"auth_code", "123"}}, ""), "invalid_payment_code");
+  sim::PaySimFaults faults;
+  faults.paymentError = true;
+  m_paySim->setFaults(faults);
+  produced(kioskPost(codePath, Json{{"auth_code", WechatCode}}, ""), "provider_refused");
+  m_paySim->setFaults({});
+
+  // Money that reached a meter-side meter cannot be refunded here.
+  const auto created = qrOrder(meterSide, 1000, "alipay", "cov-4");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto orderNo = created.json["order_no"].get<std::string>();
+  customerPays(created.json);
+  ASSERT_TRUE(eventually([&] { return stateOf(orderNo) == "crediting"; })) << stateOf(orderNo);
+  EXPECT_EQ(deliverCommands(site.gatewayId), 1);
+  ASSERT_TRUE(eventually([&] { return stateOf(orderNo) == "credited"; })) << stateOf(orderNo);
+  produced(staff("POST", "/api/v1/orders/" + orderNo + "/refund", Json{{"reason", "asked"}},
+                 {{"Idempotency-Key", "cov-refund"}}),
+           "not_refundable");
+
+  EXPECT_EQ(seen, PaymentErrorCodes);
+  for (const auto& name : PaymentErrorCodes) {
+    EXPECT_TRUE(allErrorCodeNames().contains(name)) << name << " is not in backend/api's list";
+  }
 }
 
 TEST_F(OrderApi, CancelUnknownOrdersAndOtherKiosks) {
