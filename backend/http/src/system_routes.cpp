@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "server_core.hpp"
 
@@ -38,6 +40,158 @@ std::string_view accessName(Access access) {
       return "staff";
   }
   return "public";
+}
+
+/// What the route table does not say about a route: its success status, query parameters and
+/// the request body's fields ("name:type", required ones first). Keyed "METHOD /path"; a key
+/// that names no route is reported by undocumentedRouteDocs() (checked by a test).
+struct RouteDoc {
+  int status = 200;
+  std::vector<std::string> query;     // "name:type" (type: integer, string, date-time)
+  std::vector<std::string> required;  // body fields, "name:type"
+  std::vector<std::string> optional;  // body fields, "name:type"
+};
+
+const std::map<std::string, RouteDoc>& routeDocs() {
+  static const std::map<std::string, RouteDoc> Docs = {
+      // auth and operators
+      {"POST /api/v1/auth/login", {200, {}, {"username:string", "password:string"}, {}}},
+      {"POST /api/v1/auth/password",
+       {200, {}, {"current_password:string", "new_password:string"}, {}}},
+      {"POST /api/v1/roles", {201, {}, {"name:string", "permissions:array"}, {}}},
+      {"PUT /api/v1/roles/{role_id}", {200, {}, {"name:string", "permissions:array"}, {}}},
+      {"POST /api/v1/operators",
+       {201,
+        {},
+        {"username:string", "password:string", "role_id:integer"},
+        {"display_name:string"}}},
+      {"PATCH /api/v1/operators/{operator_id}",
+       {200,
+        {},
+        {},
+        {"display_name:string", "role_id:integer", "state:string", "password:string"}}},
+      {"POST /api/v1/kiosks", {201, {}, {"name:string"}, {}}},
+      {"GET /api/v1/audit",
+       {200,
+        {"from:date-time", "to:date-time", "limit:integer", "before_id:integer", "actor:string",
+         "action:string"},
+        {},
+        {}}},
+      {"POST /api/v1/audit/events", {201, {}, {"action:string", "detail:string"}, {}}},
+      // kiosk
+      {"POST /api/v1/kiosk/identify",
+       {200, {}, {}, {"shop_number:string", "card_token:string", "pin:string"}}},
+      {"GET /api/v1/kiosk/accounts/{account_id}/meters/{meter_id}/usage",
+       {200, {"granularity:string"}, {}, {}}},
+      {"POST /api/v1/kiosk/orders",
+       {201,
+        {},
+        {"meter_id:integer", "amount_fen:integer"},
+        {"channel:string", "provider:string"}}},
+      {"POST /api/v1/kiosk/orders/{order_no}/code", {200, {}, {"auth_code:string"}, {}}},
+      // site
+      {"POST /api/v1/buildings", {201, {}, {"name:string"}, {}}},
+      {"POST /api/v1/buildings/{building_id}/floors",
+       {201, {}, {"name:string"}, {"ordinal:integer"}}},
+      {"POST /api/v1/shops",
+       {201,
+        {},
+        {"floor_id:integer", "number:string"},
+        {"area_centi_m2:integer", "head_count:integer"}}},
+      {"POST /api/v1/gateways",
+       {201,
+        {},
+        {"name:string", "transport_uri:string"},
+        {"response_timeout_ms:integer", "byte_timeout_ms:integer", "inter_request_delay_ms:integer",
+         "retries:integer", "enabled:boolean"}}},
+      {"POST /api/v1/meters",
+       {201,
+        {},
+        {"serial:string", "profile:string", "unit_address:integer", "gateway_id:integer"},
+        {"shop_id:integer", "medium:string", "billing_mode:string", "tariff_id:integer",
+         "alarm1_fen:integer", "alarm2_fen:integer", "overload_threshold_w:integer",
+         "trip_policy:string", "purchase_count:integer"}}},
+      {"POST /api/v1/meters/import", {201, {}, {}, {}}},
+      // accounts
+      {"GET /api/v1/accounts", {200, {"shop_number:string"}, {}, {}}},
+      {"POST /api/v1/accounts",
+       {201, {}, {"tenant_name:string", "meter_ids:array"}, {"phone:string", "pin:string"}}},
+      {"POST /api/v1/accounts/{account_id}/meters",
+       {200, {}, {"meter_id:integer"}, {"replaces_meter_id:integer"}}},
+      {"POST /api/v1/accounts/{account_id}/close", {200, {}, {}, {"note:string"}}},
+      {"POST /api/v1/accounts/{account_id}/card", {201, {}, {}, {}}},
+      {"PUT /api/v1/accounts/{account_id}/pin", {200, {}, {"pin:string"}, {}}},
+      // money
+      {"POST /api/v1/sales",
+       {201,
+        {},
+        {"meter_id:integer", "amount_fen:integer"},
+        {"payment_method:string", "note:string"}}},
+      {"POST /api/v1/refunds",
+       {201, {}, {"meter_id:integer", "amount_fen:integer"}, {"note:string"}}},
+      {"POST /api/v1/corrections", {201, {}, {"entry_id:integer"}, {"note:string"}}},
+      {"GET /api/v1/sales",
+       {200,
+        {"meter_id:integer", "from:date-time", "to:date-time", "limit:integer", "kind:string"},
+        {},
+        {}}},
+      // operations
+      {"GET /api/v1/meters/status", {200, {"building_id:integer", "floor_id:integer"}, {}, {}}},
+      {"GET /api/v1/meters/{meter_id}/readings",
+       {200, {"from:date-time", "to:date-time", "limit:integer"}, {}, {}}},
+      {"GET /api/v1/alarms", {200, {"from:date-time", "to:date-time"}, {}, {}}},
+      {"POST /api/v1/commands",
+       {202, {}, {"kind:string", "meter_ids:array"}, {"tariff_id:integer"}}},
+      // orders
+      {"GET /api/v1/orders",
+       {200,
+        {"state:string", "needs_staff:boolean", "meter_id:integer", "shop_id:integer",
+         "shop_number:string", "order_no:string", "from:date-time", "to:date-time",
+         "limit:integer"},
+        {},
+        {}}},
+      {"POST /api/v1/orders/{order_no}/refund", {200, {}, {"reason:string"}, {}}},
+      {"POST /api/v1/payments/notify/wechat", {204, {}, {}, {}}},
+      // tariffs
+      {"POST /api/v1/tariffs",
+       {201, {}, {"name:string", "definition:object"}, {"effective_from:date-time"}}},
+      {"POST /api/v1/tariffs/{tariff_id}/versions",
+       {201, {}, {"definition:object"}, {"effective_from:date-time"}}},
+  };
+  return Docs;
+}
+
+Json typeSchema(std::string_view type) {
+  if (type == "date-time") {
+    return Json{{"type", "string"}, {"format", "date-time"}};
+  }
+  return Json{{"type", std::string(type)}};
+}
+
+std::pair<std::string, std::string_view> splitField(const std::string& field) {
+  const auto colon = field.find(':');
+  return {field.substr(0, colon), std::string_view(field).substr(colon + 1)};
+}
+
+/// The JSON body schema of a documented route: its fields, the required ones, nothing else.
+Json bodySchema(const RouteDoc& doc) {
+  Json schema{{"type", "object"}, {"additionalProperties", false}};
+  Json properties = Json::object();
+  Json required = Json::array();
+  for (const auto& field : doc.required) {
+    const auto [name, type] = splitField(field);
+    properties[name] = typeSchema(type);
+    required.push_back(name);
+  }
+  for (const auto& field : doc.optional) {
+    const auto [name, type] = splitField(field);
+    properties[name] = typeSchema(type);
+  }
+  schema["properties"] = properties;
+  if (!required.empty()) {
+    schema["required"] = required;
+  }
+  return schema;
 }
 
 Json errorResponse(std::string_view description) {
@@ -87,6 +241,13 @@ std::string ServerCore::openApiJson() const {
                             {"required", true},
                             {"schema", {{"type", "string"}}}});
     }
+    const auto documented = routeDocs().find(route.method + " " + route.path);
+    const RouteDoc routeDoc = documented != routeDocs().end() ? documented->second : RouteDoc{};
+    for (const auto& field : routeDoc.query) {
+      const auto [name, type] = splitField(field);
+      parameters.push_back(
+          {{"name", name}, {"in", "query"}, {"required", false}, {"schema", typeSchema(type)}});
+    }
     if (!parameters.empty()) {
       operation["parameters"] = parameters;
     }
@@ -105,7 +266,10 @@ std::string ServerCore::openApiJson() const {
     if (route.body == BodyKind::JsonObject) {
       operation["requestBody"] = {
           {"required", true},
-          {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+          {"content",
+           {{"application/json",
+             {{"schema", documented != routeDocs().end() ? bodySchema(routeDoc)
+                                                         : Json{{"type", "object"}}}}}}}};
     } else if (route.body == BodyKind::Csv) {
       operation["requestBody"] = {{"required", true},
                                   {"content", {{"text/csv", {{"schema", {{"type", "string"}}}}}}}};
@@ -117,8 +281,13 @@ std::string ServerCore::openApiJson() const {
            {{"application/json", {{"schema", {{"type", "object"}}}}},
             {"application/x-www-form-urlencoded", {{"schema", {{"type", "object"}}}}}}}};
     }
+    const auto status = std::to_string(routeDoc.status);
     operation["responses"] = {
-        {"200", {{"description", "success"}}},
+        {status,
+         {{"description", routeDoc.status == 201   ? "created"
+                          : routeDoc.status == 202 ? "accepted (per-item results in the body)"
+                          : routeDoc.status == 204 ? "applied (no body)"
+                                                   : "success"}}},
         {"default", errorResponse("error: {\"error\": {\"code\", \"message\"}}")}};
     paths[route.path][method] = operation;
   }
@@ -137,8 +306,22 @@ std::string ServerCore::openApiJson() const {
   inner["properties"]["details"] = Json::object();
   errorSchema["properties"]["error"] = inner;
 
+  // A documentation row that names no route is a typo or a removed route: list it, so the
+  // test that reads the document fails.
+  Json stale = Json::array();
+  for (const auto& [key, doc] : routeDocs()) {
+    const bool known = std::ranges::any_of(
+        m_routes, [&](const RouteSpec& route) { return route.method + " " + route.path == key; });
+    if (!known) {
+      stale.push_back(key);
+    }
+  }
+
   Json document = Json::object();
   document["openapi"] = "3.0.3";
+  if (!stale.empty()) {
+    document["x-stale-route-docs"] = stale;
+  }
   document["info"] = Json{{"title", "Prepaid backend API"},
                           {"version", api::ApiSchemaVersion},
                           {"description",
