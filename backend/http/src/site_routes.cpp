@@ -480,161 +480,175 @@ void registerSiteRoutes(ServerCore& core) {
             "shop_number,medium,billing_mode,alarm1_fen,alarm2_fen,overload_threshold_w,"
             "trip_policy); all rows or none, with a per-row error report",
             [&core](Request& request) -> Result {
-              std::istringstream stream(request.raw.body);
-              std::string line;
               Json errors = Json::array();
-              std::vector<std::pair<std::int64_t, MeterInput>> rows;
-              std::int64_t lineNumber = 0;
-              std::vector<std::size_t> columnIndex(CsvColumns.size(), SIZE_MAX);
-              bool header = true;
               auto rowError = [&](std::int64_t row, std::string_view column,
                                   const std::string& message) {
                 errors.push_back({{"row", row}, {"column", column}, {"message", message}});
               };
-              while (std::getline(stream, line)) {
-                ++lineNumber;
-                if (!line.empty() && line.back() == '\r') {
-                  line.pop_back();
-                }
-                if (lineNumber == 1 && line.starts_with("\xEF\xBB\xBF")) {
-                  line.erase(0, 3);  // Excel's UTF-8 BOM
-                }
-                if (line.empty()) {
-                  continue;
-                }
-                bool ok = true;
-                auto cells = splitCsvLine(line, ok);
-                if (!ok) {
-                  rowError(lineNumber, "", "unterminated quoted field");
-                  continue;
-                }
-                if (header) {
-                  header = false;
-                  for (std::size_t i = 0; i < cells.size(); ++i) {
-                    const auto it = std::ranges::find(CsvColumns, std::string_view(cells[i]));
-                    if (it == CsvColumns.end()) {
-                      rowError(lineNumber, cells[i], "unknown column");
-                    } else {
-                      columnIndex[static_cast<std::size_t>(it - CsvColumns.begin())] = i;
-                    }
-                  }
-                  for (std::size_t c = 0; c < 4; ++c) {
-                    if (columnIndex[c] == SIZE_MAX) {
-                      rowError(lineNumber, CsvColumns[c], "required column missing");
-                    }
-                  }
-                  if (!errors.empty()) {
-                    break;
-                  }
-                  continue;
-                }
-                if (rows.size() >= 5000) {
-                  rowError(lineNumber, "", "at most 5000 meters per import");
-                  break;
-                }
-                // Each row becomes the JSON a single create takes, so both paths validate
-                // identically.
-                Json object = Json::object();
-                MeterInput input;
-                bool rowOk = true;
-                for (std::size_t c = 0; c < CsvColumns.size(); ++c) {
-                  if (columnIndex[c] == SIZE_MAX || columnIndex[c] >= cells.size() ||
-                      cells[columnIndex[c]].empty()) {
-                    continue;
-                  }
-                  const auto& cell = cells[columnIndex[c]];
-                  const auto column = CsvColumns[c];
-                  if (column == "gateway") {
-                    input.gatewayName = cell;
-                  } else if (column == "shop_number") {
-                    input.shopNumber = cell;
-                  } else if (column == "unit_address" || column.ends_with("_fen") ||
-                             column.ends_with("_w")) {
-                    std::int64_t number = 0;
-                    const auto [ptr, ec] =
-                        std::from_chars(cell.data(), cell.data() + cell.size(), number);
-                    if (ec != std::errc{} || ptr != cell.data() + cell.size()) {
-                      rowError(lineNumber, column, "must be an integer");
-                      rowOk = false;
-                    } else {
-                      object[std::string(column)] = number;
-                    }
-                  } else {
-                    object[std::string(column)] = cell;
-                  }
-                }
-                if (!rowOk) {
-                  continue;
-                }
-                object["gateway_id"] = 1;  // placeholder; resolved by name below
-                api::FieldReader fields(object);
-                auto meter = meterFromJson(fields);
-                if (!meter) {
-                  rowError(lineNumber, "", meter.error().message);
-                  continue;
-                }
-                if (input.gatewayName.empty()) {
-                  rowError(lineNumber, "gateway", "required");
-                  continue;
-                }
-                input.meter = *meter;
-                rows.emplace_back(lineNumber, std::move(input));
-              }
-              if (header && errors.empty()) {
-                rowError(0, "", "the file is empty (a header row is required)");
-              }
+              // One pass inside one write transaction: each row's syntax and its references
+              // (gateway, shop, serial taken, serial twice in the file) are checked together, so
+              // the report lists every problem of every row at once; any problem rolls the
+              // whole file back.
               std::int64_t imported = 0;
-              if (errors.empty()) {
-                std::optional<ApiError> failure;
-                auto written = writeStore(
-                    core.store(),
-                    [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
-                      PREPAID_TRY_STORE(gateways, tx.gateways().gateways());
-                      std::set<std::string> serials;
-                      for (auto& [row, item] : rows) {
-                        const auto gateway = std::ranges::find_if(
-                            *gateways, [&](const auto& g) { return g.name == item.gatewayName; });
-                        if (gateway == gateways->end()) {
-                          rowError(row, "gateway", "no gateway named '" + item.gatewayName + "'");
-                          continue;
-                        }
-                        item.meter.gatewayId = gateway->id;
-                        if (!item.shopNumber.empty()) {
-                          auto shop = tx.buildings().shopByNumber(item.shopNumber);
-                          if (!shop) {
-                            rowError(row, "shop_number", "no shop '" + item.shopNumber + "'");
-                            continue;
+              auto written = writeStore(
+                  core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                    errors = Json::array();  // in case the store runs this again
+                    imported = 0;
+                    PREPAID_TRY_STORE(gateways, tx.gateways().gateways());
+                    std::istringstream stream(request.raw.body);
+                    std::string line;
+                    std::int64_t lineNumber = 0;
+                    std::int64_t rowCount = 0;
+                    std::vector<std::size_t> columnIndex(CsvColumns.size(), SIZE_MAX);
+                    bool header = true;
+                    std::set<std::string> serials;
+                    while (std::getline(stream, line)) {
+                      ++lineNumber;
+                      if (!line.empty() && line.back() == '\r') {
+                        line.pop_back();
+                      }
+                      if (lineNumber == 1 && line.starts_with("\xEF\xBB\xBF")) {
+                        line.erase(0, 3);  // Excel's UTF-8 BOM
+                      }
+                      if (line.empty()) {
+                        continue;
+                      }
+                      bool ok = true;
+                      auto cells = splitCsvLine(line, ok);
+                      if (!ok) {
+                        rowError(lineNumber, "", "unterminated quoted field");
+                        continue;
+                      }
+                      if (header) {
+                        header = false;
+                        for (std::size_t i = 0; i < cells.size(); ++i) {
+                          const auto it = std::ranges::find(CsvColumns, std::string_view(cells[i]));
+                          if (it == CsvColumns.end()) {
+                            rowError(lineNumber, cells[i], "unknown column");
+                          } else {
+                            columnIndex[static_cast<std::size_t>(it - CsvColumns.begin())] = i;
                           }
-                          item.meter.shopId = shop->id;
                         }
-                        if (!serials.insert(item.meter.serial).second) {
-                          rowError(row, "serial",
-                                   "serial '" + item.meter.serial + "' appears twice in the file");
+                        for (std::size_t c = 0; c < 4; ++c) {
+                          if (columnIndex[c] == SIZE_MAX) {
+                            rowError(lineNumber, CsvColumns[c], "required column missing");
+                          }
+                        }
+                        if (!errors.empty()) {
+                          break;  // rows cannot be read without a good header
+                        }
+                        continue;
+                      }
+                      if (++rowCount > 5000) {
+                        rowError(lineNumber, "", "at most 5000 meters per import");
+                        break;
+                      }
+                      // Each row becomes the JSON a single create takes, so both paths validate
+                      // identically.
+                      Json object = Json::object();
+                      MeterInput input;
+                      bool rowOk = true;
+                      for (std::size_t c = 0; c < CsvColumns.size(); ++c) {
+                        if (columnIndex[c] == SIZE_MAX || columnIndex[c] >= cells.size() ||
+                            cells[columnIndex[c]].empty()) {
                           continue;
                         }
-                        auto added = tx.meters().add(item.meter);
-                        if (!added) {
-                          rowError(row,
-                                   added.error().code == store::StoreErrorCode::Duplicate ? "serial"
-                                                                                          : "",
-                                   added.error().code == store::StoreErrorCode::Duplicate
-                                       ? "serial '" + item.meter.serial + "' exists already"
-                                       : added.error().message);
-                          continue;
+                        const auto& cell = cells[columnIndex[c]];
+                        const auto column = CsvColumns[c];
+                        if (column == "gateway") {
+                          input.gatewayName = cell;
+                        } else if (column == "shop_number") {
+                          input.shopNumber = cell;
+                        } else if (column == "unit_address" || column.ends_with("_fen") ||
+                                   column.ends_with("_w")) {
+                          std::int64_t number = 0;
+                          const auto [ptr, ec] =
+                              std::from_chars(cell.data(), cell.data() + cell.size(), number);
+                          if (ec != std::errc{} || ptr != cell.data() + cell.size()) {
+                            rowError(lineNumber, column, "must be an integer");
+                            rowOk = false;
+                          } else {
+                            object[std::string(column)] = number;
+                          }
+                        } else {
+                          object[std::string(column)] = cell;
                         }
-                        ++imported;
                       }
-                      if (!errors.empty()) {
-                        // Nothing half-imported: any bad row rolls the whole file back.
-                        return std::unexpected(apiError(ErrorCode::InvalidCsv, "import refused"));
+                      std::optional<store::Meter> meter;
+                      if (rowOk) {
+                        object["gateway_id"] = 1;  // placeholder; resolved by name below
+                        api::FieldReader fields(object);
+                        auto parsed = meterFromJson(fields);
+                        if (parsed) {
+                          meter = *parsed;
+                        } else {
+                          rowError(lineNumber, "", parsed.error().message);
+                          rowOk = false;
+                        }
                       }
-                      PREPAID_TRY_STORE(audited, core.audit(tx, request, "meter.import", "meters",
-                                                            nullptr, Json{{"imported", imported}}));
-                      return {};
-                    });
-                if (!written && written.error().code != ErrorCode::InvalidCsv) {
-                  return std::unexpected(written.error());
-                }
+                      // References, also for a row whose other cells are wrong.
+                      std::optional<store::GatewayId> gatewayId;
+                      if (input.gatewayName.empty()) {
+                        rowError(lineNumber, "gateway", "required");
+                        rowOk = false;
+                      } else {
+                        const auto gateway = std::ranges::find_if(
+                            *gateways, [&](const auto& g) { return g.name == input.gatewayName; });
+                        if (gateway == gateways->end()) {
+                          rowError(lineNumber, "gateway",
+                                   "no gateway named '" + input.gatewayName + "'");
+                          rowOk = false;
+                        } else {
+                          gatewayId = gateway->id;
+                        }
+                      }
+                      std::optional<store::ShopId> shopId;
+                      if (!input.shopNumber.empty()) {
+                        auto shop = tx.buildings().shopByNumber(input.shopNumber);
+                        if (shop) {
+                          shopId = shop->id;
+                        } else if (shop.error().code == store::StoreErrorCode::NotFound) {
+                          rowError(lineNumber, "shop_number", "no shop '" + input.shopNumber + "'");
+                          rowOk = false;
+                        } else {
+                          return std::unexpected(fromStore(shop.error()));
+                        }
+                      }
+                      const auto serial = object.value("serial", std::string());
+                      if (!serial.empty() && !serials.insert(serial).second) {
+                        rowError(lineNumber, "serial",
+                                 "serial '" + serial + "' appears twice in the file");
+                        rowOk = false;
+                      }
+                      if (!rowOk || !meter) {
+                        continue;
+                      }
+                      meter->gatewayId = *gatewayId;
+                      meter->shopId = shopId;
+                      auto added = tx.meters().add(*meter);
+                      if (!added) {
+                        const bool duplicate =
+                            added.error().code == store::StoreErrorCode::Duplicate;
+                        rowError(lineNumber, duplicate ? "serial" : "",
+                                 duplicate ? "serial '" + meter->serial + "' exists already"
+                                           : added.error().message);
+                        continue;
+                      }
+                      ++imported;
+                    }
+                    if (header && errors.empty()) {
+                      rowError(0, "", "the file is empty (a header row is required)");
+                    }
+                    if (!errors.empty()) {
+                      // Nothing half-imported: any bad row rolls the whole file back.
+                      return std::unexpected(apiError(ErrorCode::InvalidCsv, "import refused"));
+                    }
+                    PREPAID_TRY_STORE(audited, core.audit(tx, request, "meter.import", "meters",
+                                                          nullptr, Json{{"imported", imported}}));
+                    return {};
+                  });
+              if (!written && written.error().code != ErrorCode::InvalidCsv) {
+                return std::unexpected(written.error());
               }
               if (!errors.empty()) {
                 ApiError error =

@@ -296,6 +296,34 @@ TEST_F(ApiFixture, CsvImportIsAllOrNothingWithPerRowErrors) {
   EXPECT_EQ(rows[0]["row"], 3);
   EXPECT_EQ(rows[0]["column"], "unit_address");
   EXPECT_EQ(sqlInt("SELECT COUNT(*) FROM meters WHERE serial LIKE 'C%'"), 0);
+  // Syntax and reference problems in the same report, every row's problems at once: row 3
+  // (bad address), 4 (unknown gateway), 5 (serial twice), 6 (unknown shop).
+  ASSERT_EQ(rows.size(), 4u) << reply.body;
+  EXPECT_EQ(rows[1]["row"], 4);
+  EXPECT_EQ(rows[1]["column"], "gateway");
+  EXPECT_EQ(rows[2]["row"], 5);
+  EXPECT_EQ(rows[2]["column"], "serial");
+  EXPECT_EQ(rows[3]["row"], 6);
+  EXPECT_EQ(rows[3]["column"], "shop_number");
+  // One row with several problems reports them all; a serial already stored is reported with
+  // the syntax errors of other rows.
+  const std::string many =
+      "serial,profile,unit_address,gateway,shop_number\n"
+      "MA101,ddsy1352,30,gw1,\n"
+      "C7,ddsy1352,x,nogw,Z1\n";
+  reply = call("POST", "/api/v1/meters/import", many, auth, "text/csv");
+  EXPECT_EQ(reply.code(), "invalid_csv");
+  const auto manyRows = reply.json["error"]["details"]["rows"];
+  ASSERT_EQ(manyRows.size(), 4u) << reply.body;
+  EXPECT_EQ(manyRows[0]["row"], 2);
+  EXPECT_EQ(manyRows[0]["column"], "serial");  // exists already
+  for (std::size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(manyRows[i]["row"], 3) << reply.body;
+  }
+  EXPECT_EQ(manyRows[1]["column"], "unit_address");
+  EXPECT_EQ(manyRows[2]["column"], "gateway");
+  EXPECT_EQ(manyRows[3]["column"], "shop_number");
+  EXPECT_EQ(sqlInt("SELECT COUNT(*) FROM meters WHERE serial LIKE 'C%'"), 0);
 
   const std::string badRefs =
       "serial,profile,unit_address,gateway,shop_number\n"
