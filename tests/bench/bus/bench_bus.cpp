@@ -20,19 +20,17 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <expected>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "prepaid/meter/meter_profile.hpp"
 #include "prepaid/meter/modbus_meter.hpp"
 #include "prepaid/meter/modbus_transport.hpp"
+#include "prepaid/test_process/child_process.hpp"
 #include "prepaid/version.hpp"
 
 namespace {
@@ -41,68 +39,33 @@ using Clock = std::chrono::steady_clock;
 using namespace prepaid::devices;
 
 struct Sim {
-  pid_t pid = -1;
-  int out = -1;
+  prepaid::test::ChildProcess process;
   int port = 0;
   int controlPort = 0;
 };
 
-// Starts the simulator and waits for "ready" (deadline, no sleeps).
-bool startSim(Sim& sim, const std::vector<std::string>& flags) {
-  std::array<int, 2> fds{};
-  if (pipe(fds.data()) != 0) {
-    return false;
+// Starts the simulator and waits for "ready" (deadline, no sleeps); the error says why not.
+std::expected<Sim, std::string> startSim(const std::vector<std::string>& flags) {
+  std::vector<std::string> argv{PREPAID_METER_SIM};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  auto process = prepaid::test::ChildProcess::spawn(std::move(argv));
+  if (!process) {
+    return std::unexpected(process.error().message);
   }
-  std::vector<std::string> args{PREPAID_METER_SIM};
-  args.insert(args.end(), flags.begin(), flags.end());
-  sim.pid = fork();
-  if (sim.pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-      argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+  const auto text = process->waitForOutput("ready\n", std::chrono::seconds(10));
+  if (!text) {
+    return std::unexpected(text.error().summary + "; output:\n" + text.error().output);
   }
-  close(fds[1]);
-  sim.out = fds[0];
-  std::string text;
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (Clock::now() < deadline) {
-    pollfd pfd{sim.out, POLLIN, 0};
-    if (poll(&pfd, 1, 100) <= 0) {
-      continue;
-    }
-    std::array<char, 1024> buffer{};
-    const ssize_t got = read(sim.out, buffer.data(), buffer.size());
-    if (got <= 0) {
-      return false;
-    }
-    text.append(buffer.data(), static_cast<std::size_t>(got));
-    if (text.find("ready\n") != std::string::npos) {
-      std::sscanf(text.c_str(), "gateway 0 rtu-over-tcp listening on 127.0.0.1:%d", &sim.port);
-      const auto control = text.find("control listening on 127.0.0.1:");
-      if (control != std::string::npos) {
-        sim.controlPort = std::stoi(text.substr(control + 31));
-      }
-      return sim.port > 0 && sim.controlPort > 0;
-    }
+  Sim sim{std::move(*process)};
+  std::sscanf(text->c_str(), "gateway 0 rtu-over-tcp listening on 127.0.0.1:%d", &sim.port);
+  const auto control = text->find("control listening on 127.0.0.1:");
+  if (control != std::string::npos) {
+    sim.controlPort = std::stoi(text->substr(control + 31));
   }
-  return false;
-}
-
-void stopSim(Sim& sim) {
-  if (sim.pid > 0) {
-    kill(sim.pid, SIGTERM);
-    waitpid(sim.pid, nullptr, 0);
+  if (sim.port <= 0 || sim.controlPort <= 0) {
+    return std::unexpected("no gateway or control port in its output:\n" + *text);
   }
-  if (sim.out >= 0) {
-    close(sim.out);
-  }
+  return sim;
 }
 
 bool control(const Sim& sim, const std::string& command) {
@@ -162,20 +125,20 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check, "exit 1 when a goal is not met");
   CLI11_PARSE(app, argc, argv);
 
-  Sim sim;
-  if (!startSim(sim, {"--gateways", "1", "--meters-per-gateway", std::to_string(meterCount),
-                      "--tcp-base-port", "0", "--protocol", "rtu-over-tcp", "--baud",
-                      std::to_string(baud), "--parity", parity, "--turnaround-ms",
-                      std::to_string(turnaroundMs), "--control-port", "0"})) {
-    std::cerr << "bench-bus: prepaid-meter-sim did not start\n";
-    stopSim(sim);
+  // Stopped (SIGTERM) on every return path when `started` goes out of scope.
+  auto started = startSim({"--gateways", "1", "--meters-per-gateway", std::to_string(meterCount),
+                           "--tcp-base-port", "0", "--protocol", "rtu-over-tcp", "--baud",
+                           std::to_string(baud), "--parity", parity, "--turnaround-ms",
+                           std::to_string(turnaroundMs), "--control-port", "0"});
+  if (!started) {
+    std::cerr << "bench-bus: prepaid-meter-sim did not start: " << started.error() << "\n";
     return 1;
   }
+  Sim& sim = *started;
   auto profile =
       loadMeterProfileByName(PREPAID_SOURCE_DIR "/assets/meters", "single-phase-prepaid");
   if (!profile) {
     std::cerr << "bench-bus: " << profile.error().describe() << "\n";
-    stopSim(sim);
     return 1;
   }
   const std::string uri = "rtu+tcp://127.0.0.1:" + std::to_string(sim.port) +
@@ -186,7 +149,6 @@ int main(int argc, char** argv) {
   auto transport = openModbusTransport(uri);
   if (!transport) {
     std::cerr << "bench-bus: " << describe(transport.error()) << "\n";
-    stopSim(sim);
     return 1;
   }
   std::vector<ModbusMeter> meters;
@@ -235,7 +197,6 @@ int main(int argc, char** argv) {
   bool deadGoal = true;
   if (!control(sim, "fault 0 " + std::to_string(dead) + " no-reply")) {
     std::cerr << "bench-bus: could not set the fault (socat missing?)\n";
-    stopSim(sim);
     return 1;
   }
   double deadMeasured = 0;
@@ -260,7 +221,7 @@ int main(int argc, char** argv) {
       "  a failed poll waits %d + %d ms (timeout + quiet); the dead meter's own share of "
       "the healthy pass, %.1f ms, is saved\n",
       timeoutMs * (1 + retries), quietMs * (1 + retries), measured * 1000 / meterCount);
-  stopSim(sim);
+  sim.process.terminate(std::chrono::seconds(10));
   if (failures != 0) {
     std::fprintf(stderr, "bench-bus: %d snapshots failed on the healthy bus\n", failures);
     return 1;
