@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <expected>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -21,17 +22,15 @@
 #include "bus_limit.hpp"
 #include "device_bus_factory.hpp"
 #include <CLI/CLI.hpp>
-#include <poll.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "prepaid/collect/collection_engine.hpp"
 #include "prepaid/meter/meter_profile.hpp"
 #include "prepaid/store/store.hpp"
+#include "prepaid/test_process/child_process.hpp"
 #include "prepaid/version.hpp"
 
 namespace {
@@ -40,72 +39,43 @@ using Clock = std::chrono::steady_clock;
 using namespace prepaid;
 
 struct Sim {
-  pid_t pid = -1;
-  int out = -1;
+  test::ChildProcess process;
   std::map<int, int> ports;
 };
 
-bool startSim(Sim& sim, const std::vector<std::string>& flags, int gateways) {
-  std::array<int, 2> fds{};
-  if (pipe(fds.data()) != 0) {
-    return false;
+// Starts the simulator and waits for "ready" (deadline, no sleeps); every gateway must have
+// printed its port. The error says why not.
+std::expected<Sim, std::string> startSim(const std::vector<std::string>& flags, int gateways) {
+  std::vector<std::string> argv{PREPAID_METER_SIM};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  auto process = test::ChildProcess::spawn(std::move(argv));
+  if (!process) {
+    return std::unexpected(process.error().message);
   }
-  std::vector<std::string> args{PREPAID_METER_SIM};
-  args.insert(args.end(), flags.begin(), flags.end());
-  sim.pid = fork();
-  if (sim.pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-      argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+  const auto text = process->waitForOutput("ready\n", std::chrono::seconds(30));
+  if (!text) {
+    return std::unexpected(text.error().summary + "; output:\n" + text.error().output);
   }
-  close(fds[1]);
-  sim.out = fds[0];
-  std::string text;
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
-  while (Clock::now() < deadline) {
-    pollfd pfd{sim.out, POLLIN, 0};
-    if (poll(&pfd, 1, 100) <= 0) {
-      continue;
+  Sim sim{std::move(*process), {}};
+  std::size_t at = 0;
+  while ((at = text->find("gateway ", at)) != std::string::npos) {
+    int index = 0;
+    int port = 0;
+    if (std::sscanf(text->c_str() + at, "gateway %d rtu-over-tcp listening on 127.0.0.1:%d", &index,
+                    &port) == 2) {
+      sim.ports[index] = port;
     }
-    std::array<char, 65536> buffer{};
-    const ssize_t got = read(sim.out, buffer.data(), buffer.size());
-    if (got <= 0) {
-      return false;
-    }
-    text.append(buffer.data(), static_cast<std::size_t>(got));
-    if (text.find("ready\n") == std::string::npos) {
-      continue;
-    }
-    std::size_t at = 0;
-    while ((at = text.find("gateway ", at)) != std::string::npos) {
-      int index = 0;
-      int port = 0;
-      if (std::sscanf(text.c_str() + at, "gateway %d rtu-over-tcp listening on 127.0.0.1:%d",
-                      &index, &port) == 2) {
-        sim.ports[index] = port;
-      }
-      at += 8;
-    }
-    return static_cast<int>(sim.ports.size()) == gateways;
+    at += 8;
   }
-  return false;
+  if (static_cast<int>(sim.ports.size()) != gateways) {
+    return std::unexpected("expected " + std::to_string(gateways) + " gateway ports, found " +
+                           std::to_string(sim.ports.size()));
+  }
+  return sim;
 }
 
 void stopSim(Sim& sim) {
-  if (sim.pid > 0) {
-    kill(sim.pid, SIGTERM);
-    waitpid(sim.pid, nullptr, 0);
-  }
-  if (sim.out >= 0) {
-    close(sim.out);
-  }
+  sim.process.terminate(std::chrono::seconds(10));
 }
 
 double cpuSeconds() {
@@ -163,19 +133,18 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(dir, ec);
   };
 
-  Sim sim;
-  if (!startSim(
-          sim,
-          {"--gateways", std::to_string(gateways), "--meters-per-gateway", std::to_string(meters),
-           "--tcp-base-port", "0", "--protocol", "rtu-over-tcp", "--baud", std::to_string(baud),
-           "--parity", "E", "--turnaround-ms", std::to_string(turnaroundMs), "--profile-dir",
-           PREPAID_SOURCE_DIR "/assets/meters"},
-          gateways)) {
-    std::cerr << "bench-collect: prepaid-meter-sim did not start\n";
-    stopSim(sim);
+  auto simStarted =
+      startSim({"--gateways", std::to_string(gateways), "--meters-per-gateway",
+                std::to_string(meters), "--tcp-base-port", "0", "--protocol", "rtu-over-tcp",
+                "--baud", std::to_string(baud), "--parity", "E", "--turnaround-ms",
+                std::to_string(turnaroundMs), "--profile-dir", PREPAID_SOURCE_DIR "/assets/meters"},
+               gateways);
+  if (!simStarted) {
+    std::cerr << "bench-collect: prepaid-meter-sim did not start: " << simStarted.error() << "\n";
     cleanUp();
     return 1;
   }
+  Sim& sim = *simStarted;
 
   auto opened = store::openSqliteStore(dir / "site.db");
   if (!opened) {
