@@ -1,6 +1,5 @@
 #include "kiosk_app.hpp"
 
-#include <cfloat>
 #include <cstdint>
 #include <ctime>
 #include <deque>
@@ -14,9 +13,12 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <backends/imgui_impl_sdl.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 #include <nlohmann/json.hpp>
 
 #include "prepaid/client/curl_api_client.hpp"
+#include "prepaid/kioskapp/frame_wait.hpp"
+#include "prepaid/kioskapp/touch_input.hpp"
 #include "prepaid/screens/frame.hpp"
 #include "prepaid/ui/catalog.hpp"
 #include "prepaid/ui/font_set.hpp"
@@ -28,6 +30,9 @@ namespace prepaid::kiosk::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How long leaving the app waits for queued audit posts.
+constexpr std::chrono::milliseconds QuitFlushTimeout{2000};
 
 void log(const std::string& line) {
   std::cerr << "prepaid-kiosk: " << line << std::endl;
@@ -72,62 +77,6 @@ class CodeQueue {
   std::deque<std::string> m_codes;
 };
 
-// Touch: SDL is told not to synthesize mouse events from fingers (and any that still arrive are
-// dropped), so each tap is handled once, from the finger events. Samples are applied one per
-// frame so a tap shorter than a frame is still a press followed by a release.
-class TouchInput {
- public:
-  void down(float x, float y) { m_samples.push_back({x, y, true}); }
-  void move(float x, float y) {
-    if (!m_samples.empty()) {
-      m_samples.back().x = x;
-      m_samples.back().y = y;
-    } else if (m_down) {
-      m_samples.push_back({x, y, true});
-    }
-  }
-  void up(float x, float y) { m_samples.push_back({x, y, false}); }
-  /// After ImGui_ImplSDL2_NewFrame (which reads the system mouse): the finger overrides it.
-  void apply(ImGuiIO& io) {
-    if (!m_samples.empty()) {
-      const auto sample = m_samples.front();
-      m_samples.pop_front();
-      m_active = true;
-      m_down = sample.down;
-      m_x = sample.x;
-      m_y = sample.y;
-      m_releasedFrame = !sample.down;
-    } else if (m_releasedFrame) {
-      // One frame after the release, the finger is gone: no hover left behind.
-      m_releasedFrame = false;
-      m_active = m_down;
-      if (!m_down) {
-        io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
-        io.MouseDown[0] = false;
-        return;
-      }
-    }
-    if (m_active) {
-      io.MousePos = ImVec2(m_x, m_y);
-      io.MouseDown[0] = m_down;
-    }
-  }
-  [[nodiscard]] bool pending() const { return !m_samples.empty() || m_releasedFrame; }
-
- private:
-  struct Sample {
-    float x;
-    float y;
-    bool down;
-  };
-  std::deque<Sample> m_samples;
-  bool m_active = false;
-  bool m_down = false;
-  bool m_releasedFrame = false;
-  float m_x = 0;
-  float m_y = 0;
-};
-
 // The e2e test's eyes: what the frame drew and where (written atomically).
 void writeUiMap(const std::filesystem::path& path, Screen screen, const ui::Painter& painter) {
   nlohmann::json targets = nlohmann::json::array();
@@ -145,7 +94,8 @@ void writeUiMap(const std::filesystem::path& path, Screen screen, const ui::Pain
   const auto temp = path.string() + ".tmp";
   {
     std::ofstream out(temp);
-    out << map.dump();
+    // Texts may hold scanned bytes that are not UTF-8: replaced, never an exception.
+    out << map.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
@@ -233,8 +183,10 @@ int runKiosk(const AppOptions& options, Clock::time_point started) {
   }
   // Network calls and device I/O overlap (a poll while a receipt prints): a few workers.
   ThreadPoolRunner runner(3, wake);
+  runner.setErrorReporter([](const std::string& error) { log(error); });
   KioskSession session(client, runner, printer.get(), options.settings);
   session.context().wallTimeText = [] { return wallText(WallFormat::DateTime); };
+  session.context().log = [](const std::string& line) { log(line); };
   bool running = true;
   std::string printerUri = options.printerUri;
   std::string scannerUri = options.scannerUri;
@@ -261,6 +213,15 @@ int runKiosk(const AppOptions& options, Clock::time_point started) {
         [](const std::string& error) { log("scanner: " + error); });
   }
 
+  // Without the CJK font every Chinese character would be drawn as '?': say so loudly in the
+  // log and in maintenance mode, but keep serving (English still reads, staff can fix it).
+  if (std::error_code ec; !std::filesystem::is_regular_file(options.fontPath, ec)) {
+    const std::string warning = "CJK font " + options.fontPath.string() +
+                                " is missing: Chinese text cannot be shown (install "
+                                "fonts-wqy-microhei or pass --font)";
+    log("WARNING: " + warning);
+    session.maintenance().setWarning(warning);
+  }
   ui::FontSet fonts(options.fontPath);
   fonts.requireAll(catalog->allTexts());
   fonts.require(session.settings().siteName);  // body size; the header's large size on demand
@@ -275,19 +236,30 @@ int runKiosk(const AppOptions& options, Clock::time_point started) {
   Clock::time_point nextAnimation = Clock::time_point::max();
   std::string lastMinute;
 
+  // After an exception mid-frame: close ImGui's frame (windows left open included) so the next
+  // NewFrame starts clean, and draw again.
+  auto recoverFrame = [&] {
+    if (ImGuiContext* context = ImGui::GetCurrentContext();
+        context != nullptr && context->WithinFrameScope) {
+      ImGui::ErrorCheckEndFrameRecover(nullptr);
+      ImGui::EndFrame();
+    }
+    framesToRender = std::max(framesToRender, 1);
+    nextAnimation = std::min(nextAnimation, Clock::now() + std::chrono::milliseconds(1000));
+  };
+
   while (running) {
     // Sleep until input, a worker result, or the next thing that is due: an idle kiosk wakes
-    // once a minute for the clock and every 15 s for a health check.
+    // once a minute for the clock and every 15 s for a health check; a pending payment once a
+    // second for its countdown and every 1.5 s for its poll.
     const auto now = Clock::now();
-    Clock::time_point due = session.nextWake(now);
-    due = std::min(due, nextAnimation);
-    int timeoutMs = 0;
-    if (framesToRender <= 0 && !touch.pending()) {
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
-      const auto secondsToMinute = 60 - (std::time(nullptr) % 60);
-      timeoutMs = static_cast<int>(
-          std::clamp<std::int64_t>(std::min<std::int64_t>(wait, secondsToMinute * 1000), 0, 60000));
-    }
+    FrameWaitInputs waitInputs;
+    waitInputs.now = now;
+    waitInputs.sessionDue = session.nextWake(now);
+    waitInputs.animationDue = nextAnimation;
+    waitInputs.untilNextMinute = std::chrono::milliseconds((60 - (std::time(nullptr) % 60)) * 1000);
+    waitInputs.renderPending = framesToRender > 0 || touch.pending();
+    const int timeoutMs = frameWaitMs(waitInputs);
     SDL_Event event;
     bool gotEvent =
         timeoutMs > 0 ? SDL_WaitEventTimeout(&event, timeoutMs) != 0 : SDL_PollEvent(&event) != 0;
@@ -296,193 +268,162 @@ int runKiosk(const AppOptions& options, Clock::time_point started) {
       int w = 0;
       int h = 0;
       SDL_GetWindowSize(window, &w, &h);
-      const auto fw = static_cast<float>(w);
-      const auto fh = static_cast<float>(h);
-      bool input = false;
-      switch (event.type) {
-        case SDL_QUIT:
-          running = false;
-          break;
-        case SDL_FINGERDOWN:
-          touch.down(event.tfinger.x * fw, event.tfinger.y * fh);
-          session.gesture().press(event.tfinger.x * fw, event.tfinger.y * fh, fw, fh, at);
-          input = true;
-          break;
-        case SDL_FINGERMOTION:
-          touch.move(event.tfinger.x * fw, event.tfinger.y * fh);
-          session.gesture().move(event.tfinger.x * fw, event.tfinger.y * fh, fw, fh);
-          input = true;
-          break;
-        case SDL_FINGERUP:
-          touch.up(event.tfinger.x * fw, event.tfinger.y * fh);
-          session.gesture().release();
-          input = true;
-          break;
-        case SDL_MOUSEBUTTONDOWN:
-        case SDL_MOUSEBUTTONUP:
-        case SDL_MOUSEMOTION:
-        case SDL_MOUSEWHEEL: {
-          const bool synthesized =
-              (event.type == SDL_MOUSEMOTION ? event.motion.which : event.button.which) ==
-              SDL_TOUCH_MOUSEID;
-          if (synthesized) {
-            break;  // the finger event already handled this touch
-          }
-          if (event.type == SDL_MOUSEBUTTONDOWN) {
-            session.gesture().press(static_cast<float>(event.button.x),
-                                    static_cast<float>(event.button.y), fw, fh, at);
-          } else if (event.type == SDL_MOUSEBUTTONUP) {
-            session.gesture().release();
-          } else if (event.type == SDL_MOUSEMOTION && (event.motion.state & SDL_BUTTON_LMASK)) {
-            session.gesture().move(static_cast<float>(event.motion.x),
-                                   static_cast<float>(event.motion.y), fw, fh);
-          }
-          ImGui_ImplSDL2_ProcessEvent(&event);
-          input = event.type != SDL_MOUSEMOTION || (event.motion.state & SDL_BUTTON_LMASK);
-          break;
-        }
-        case SDL_KEYDOWN:
-        case SDL_KEYUP:
-        case SDL_TEXTINPUT:
-          // No keyboard on a kiosk: keys are ignored (a grabbed scanner never gets here).
-          break;
-        case SDL_WINDOWEVENT:
-          ImGui_ImplSDL2_ProcessEvent(&event);
-          break;
-        default:
-          break;
+      const auto routed = routeEvent(event, static_cast<float>(w), static_cast<float>(h), at, touch,
+                                     session.gesture());
+      if (routed.quit) {
+        running = false;
       }
-      if (input) {
+      if (routed.forImGui) {
+        ImGui_ImplSDL2_ProcessEvent(&event);
+      }
+      if (routed.input) {
         session.onInput(at);
       }
       framesToRender = std::max(framesToRender, 2);
       gotEvent = SDL_PollEvent(&event) != 0;
     }
 
-    // Start of frame: apply worker results and scanned codes on the UI thread.
-    if (runner.drain() > 0) {
-      framesToRender = std::max(framesToRender, 1);
-    }
-    for (auto& code : codes.take()) {
-      session.codeScanned(code);
-      framesToRender = std::max(framesToRender, 2);
-    }
-    const auto frameNow = Clock::now();
-    const Screen before = session.screen();
-    session.tick(frameNow);
-    if (session.gesture().poll(frameNow)) {
-      session.openMaintenance();
-    }
-    if (session.screen() != before) {
-      framesToRender = std::max(framesToRender, 2);
-    }
-    const std::string minute = wallText(WallFormat::Minute);
-    if (minute != lastMinute) {
-      lastMinute = minute;
-      framesToRender = std::max(framesToRender, 1);
-    }
-    if (nextAnimation <= frameNow) {
-      nextAnimation = Clock::time_point::max();
-      framesToRender = std::max(framesToRender, 1);
-    }
-    if (framesToRender <= 0 && !touch.pending()) {
-      continue;
-    }
-    --framesToRender;
+    // Per-frame work under one catch: a bug in a view model, a screen or a continuation is
+    // logged and the kiosk goes on with the next frame instead of exiting.
+    try {
+      // Start of frame: apply worker results and scanned codes on the UI thread.
+      if (runner.drain() > 0) {
+        framesToRender = std::max(framesToRender, 1);
+      }
+      for (auto& code : codes.take()) {
+        session.codeScanned(code);
+        framesToRender = std::max(framesToRender, 2);
+      }
+      const auto frameNow = Clock::now();
+      const Screen before = session.screen();
+      session.tick(frameNow);
+      if (session.gesture().poll(frameNow)) {
+        session.openMaintenance();
+      }
+      if (session.screen() != before) {
+        framesToRender = std::max(framesToRender, 2);
+      }
+      const std::string minute = wallText(WallFormat::Minute);
+      if (minute != lastMinute) {
+        lastMinute = minute;
+        framesToRender = std::max(framesToRender, 1);
+      }
+      if (nextAnimation <= frameNow) {
+        nextAnimation = Clock::time_point::max();
+        framesToRender = std::max(framesToRender, 1);
+      }
+      if (framesToRender <= 0 && !touch.pending()) {
+        continue;
+      }
+      --framesToRender;
 
-    // Render; when the frame drew characters the atlas lacks, rebuild it and draw again before
-    // presenting, so no character is ever shown as a box.
-    int w = 0;
-    int h = 0;
-    SDL_GetWindowSize(window, &w, &h);
-    const auto layout = ui::makeLayout(static_cast<float>(w), static_cast<float>(h));
-    const auto renderStart = Clock::now();
-    bool presented = false;
-    double buildMs = 0;  // our part: view models, layout, ImGui draw lists
-    double glMs = 0;     // glClear + RenderDrawData (llvmpipe mostly defers to the swap)
-    double swapMs = 0;   // SDL_GL_SwapWindow
-    for (int attempt = 0; attempt < 3 && !presented; ++attempt) {
-      if (fonts.dirty() || std::abs(fonts.scale() - layout.scale) > 0.001F) {
-        if (auto built = fonts.build(layout.scale); !built) {
-          log(built.error());
-        } else if (!firstFrame) {
-          log("font atlas rebuilt: " + std::to_string(fonts.glyphCount()) + " glyphs, " +
-              std::to_string(fonts.atlasPixels() / 1000) + " kpx");
+      // Render; when the frame drew characters the atlas lacks, rebuild it and draw again before
+      // presenting, so no character is ever shown as a box.
+      int w = 0;
+      int h = 0;
+      SDL_GetWindowSize(window, &w, &h);
+      const auto layout = ui::makeLayout(static_cast<float>(w), static_cast<float>(h));
+      const auto renderStart = Clock::now();
+      bool presented = false;
+      double buildMs = 0;  // our part: view models, layout, ImGui draw lists
+      double glMs = 0;     // glClear + RenderDrawData (llvmpipe mostly defers to the swap)
+      double swapMs = 0;   // SDL_GL_SwapWindow
+      for (int attempt = 0; attempt < 3 && !presented; ++attempt) {
+        if (fonts.dirty() || std::abs(fonts.scale() - layout.scale) > 0.001F) {
+          if (auto built = fonts.build(layout.scale); !built) {
+            log(built.error());
+          } else if (!firstFrame) {
+            log("font atlas rebuilt: " + std::to_string(fonts.glyphCount()) + " glyphs, " +
+                std::to_string(fonts.atlasPixels() / 1000) + " kpx");
+          }
+          ImGui_ImplOpenGL3_DestroyFontsTexture();
+          ImGui_ImplOpenGL3_CreateFontsTexture();
+          // Glyphs are rasterised at the drawn size and placed on whole pixels, so nearest is
+          // what linear gives, at a quarter of the texture reads (a software rasteriser's cost).
+          glBindTexture(GL_TEXTURE_2D,
+                        static_cast<GLuint>(reinterpret_cast<std::uintptr_t>(io.Fonts->TexID)));
+          glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+          glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+          // The GPU has the atlas now; the CPU copies (alpha + RGBA, tens of MB with CJK at four
+          // sizes) are not needed until the next rebuild, which rasterises again anyway.
+          io.Fonts->ClearTexData();
         }
-        ImGui_ImplOpenGL3_DestroyFontsTexture();
-        ImGui_ImplOpenGL3_CreateFontsTexture();
-        // Glyphs are rasterised at the drawn size and placed on whole pixels, so nearest is
-        // what linear gives, at a quarter of the texture reads (a software rasteriser's cost).
-        glBindTexture(GL_TEXTURE_2D,
-                      static_cast<GLuint>(reinterpret_cast<std::uintptr_t>(io.Fonts->TexID)));
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-        // The GPU has the atlas now; the CPU copies (alpha + RGBA, tens of MB with CJK at four
-        // sizes) are not needed until the next rebuild, which rasterises again anyway.
-        io.Fonts->ClearTexData();
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplSDL2_NewFrame();
+        if (attempt == 0) {
+          touch.apply(io);
+        }
+        ImGui::NewFrame();
+        ui::Painter painter(fonts, *catalog, layout, session.language());
+        screens::Frame frame{session,
+                             painter,
+                             frameNow,
+                             minute,
+                             wallText(WallFormat::Date),
+                             ImVec2(0, 0),
+                             ImVec2(static_cast<float>(w), static_cast<float>(h))};
+        router.drawWindow(frame);
+        ImGui::Render();
+        const auto built = Clock::now();
+        buildMs = std::chrono::duration<double, std::milli>(built - renderStart).count();
+        if (fonts.dirty()) {
+          continue;  // new glyphs: rebuild and redraw before anything is shown
+        }
+        glViewport(0, 0, static_cast<int>(io.DisplaySize.x), static_cast<int>(io.DisplaySize.y));
+        // The root window has no background of its own: the clear is the page colour.
+        const ImVec4 page = ImGui::ColorConvertU32ToFloat4(ui::colour::Background);
+        glClearColor(page.x, page.y, page.z, 1.0F);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        const auto drawn = Clock::now();
+        SDL_GL_SwapWindow(window);
+        glMs = std::chrono::duration<double, std::milli>(drawn - built).count();
+        swapMs = std::chrono::duration<double, std::milli>(Clock::now() - drawn).count();
+        presented = true;
+        if (!options.uiMapPath.empty()) {
+          writeUiMap(options.uiMapPath, session.screen(), painter);
+        }
+        if (frame.animating) {
+          // Countdowns and "loading" text change at most once a second.
+          nextAnimation = std::min(nextAnimation, Clock::now() + std::chrono::milliseconds(1000));
+        }
       }
-      ImGui_ImplOpenGL3_NewFrame();
-      ImGui_ImplSDL2_NewFrame();
-      if (attempt == 0) {
-        touch.apply(io);
+      const auto renderEnd = Clock::now();
+      const double frameMs =
+          std::chrono::duration<double, std::milli>(renderEnd - renderStart).count();
+      if (firstFrame) {
+        firstFrame = false;
+        const double coldMs =
+            std::chrono::duration<double, std::milli>(renderEnd - started).count();
+        log("first frame after " + std::to_string(static_cast<int>(coldMs)) + " ms (" +
+            std::to_string(w) + "x" + std::to_string(h) + ", " +
+            std::to_string(fonts.glyphCount()) + " glyphs, atlas " +
+            std::to_string(fonts.atlasPixels() / 1000) + " kpx)");
+        if (stats) {
+          stats << "first_frame_ms " << coldMs << "\n";
+        }
       }
-      ImGui::NewFrame();
-      ui::Painter painter(fonts, *catalog, layout, session.language());
-      screens::Frame frame{session,
-                           painter,
-                           frameNow,
-                           minute,
-                           wallText(WallFormat::Date),
-                           ImVec2(0, 0),
-                           ImVec2(static_cast<float>(w), static_cast<float>(h))};
-      router.drawWindow(frame);
-      ImGui::Render();
-      const auto built = Clock::now();
-      buildMs = std::chrono::duration<double, std::milli>(built - renderStart).count();
-      if (fonts.dirty()) {
-        continue;  // new glyphs: rebuild and redraw before anything is shown
-      }
-      glViewport(0, 0, static_cast<int>(io.DisplaySize.x), static_cast<int>(io.DisplaySize.y));
-      // The root window has no background of its own: the clear is the page colour.
-      const ImVec4 page = ImGui::ColorConvertU32ToFloat4(ui::colour::Background);
-      glClearColor(page.x, page.y, page.z, 1.0F);
-      glClear(GL_COLOR_BUFFER_BIT);
-      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-      const auto drawn = Clock::now();
-      SDL_GL_SwapWindow(window);
-      glMs = std::chrono::duration<double, std::milli>(drawn - built).count();
-      swapMs = std::chrono::duration<double, std::milli>(Clock::now() - drawn).count();
-      presented = true;
-      if (!options.uiMapPath.empty()) {
-        writeUiMap(options.uiMapPath, session.screen(), painter);
-      }
-      if (frame.animating) {
-        // Countdowns and "loading" text change at most once a second.
-        nextAnimation = std::min(nextAnimation, Clock::now() + std::chrono::milliseconds(1000));
-      }
-    }
-    const auto renderEnd = Clock::now();
-    const double frameMs =
-        std::chrono::duration<double, std::milli>(renderEnd - renderStart).count();
-    if (firstFrame) {
-      firstFrame = false;
-      const double coldMs = std::chrono::duration<double, std::milli>(renderEnd - started).count();
-      log("first frame after " + std::to_string(static_cast<int>(coldMs)) + " ms (" +
-          std::to_string(w) + "x" + std::to_string(h) + ", " + std::to_string(fonts.glyphCount()) +
-          " glyphs, atlas " + std::to_string(fonts.atlasPixels() / 1000) + " kpx)");
       if (stats) {
-        stats << "first_frame_ms " << coldMs << "\n";
+        // Total (incl. GL rasterising and presenting), our CPU part before the GL calls, the GL
+        // calls and the swap (bench-kiosk-frame measures the same split with glFinish).
+        stats << "frame_ms " << toString(session.screen()) << " " << frameMs << " " << buildMs
+              << " " << glMs << " " << swapMs << "\n";
+        stats.flush();
       }
-    }
-    if (stats) {
-      // Total (incl. GL rasterising and presenting), our CPU part before the GL calls, the GL
-      // calls and the swap (bench-kiosk-frame measures the same split with glFinish).
-      stats << "frame_ms " << toString(session.screen()) << " " << frameMs << " " << buildMs << " "
-            << glMs << " " << swapMs << "\n";
-      stats.flush();
+    } catch (const std::exception& e) {
+      log(std::string("frame failed (continuing): ") + e.what());
+      recoverFrame();
+    } catch (...) {
+      log("frame failed (continuing): unknown exception");
+      recoverFrame();
     }
   }
 
+  // The last audit posts ("kiosk.app.quit") may still be queued: the runner's destructor drops
+  // queued work, so give them a bounded moment.
+  if (!runner.waitIdle(QuitFlushTimeout)) {
+    log("exiting with " + std::to_string(runner.pending()) + " background task(s) unfinished");
+  }
   scanner.reset();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplSDL2_Shutdown();

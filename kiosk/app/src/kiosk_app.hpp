@@ -3,7 +3,7 @@
 // The shell: SDL window + GL context + ImGui, the frame loop, input (touch without the
 // synthesized mouse events), the main-thread queue, redraw-on-change.
 
-#include "kiosk_options.hpp"
+#include "prepaid/kioskapp/kiosk_options.hpp"
 
 namespace prepaid::kiosk::app {
 

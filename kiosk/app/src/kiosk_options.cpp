@@ -1,4 +1,4 @@
-#include "kiosk_options.hpp"
+#include "prepaid/kioskapp/kiosk_options.hpp"
 
 #include <cstdlib>
 #include <fstream>

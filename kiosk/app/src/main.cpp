@@ -4,7 +4,8 @@
 #include <variant>
 
 #include "kiosk_app.hpp"
-#include "kiosk_options.hpp"
+
+#include "prepaid/kioskapp/kiosk_options.hpp"
 
 int main(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();

@@ -84,40 +84,49 @@ void AccountViewModel::refresh() {
     }
     return true;
   };
-  m_context.runner.run([&api, accountId, token, finish, this]() -> Continuation {
-    auto result = api.account(accountId, token);
-    return [result = std::move(result), finish, this]() {
-      if (!finish(result.has_value(), result ? std::nullopt : std::optional(result.error()))) {
-        return;
-      }
-      if (result) {
-        // Keep the token: the account route does not send it again.
-        auto savedToken = m_context.tenant.account.tenantToken;
-        auto expires = m_context.tenant.account.tenantTokenExpiresInS;
-        m_context.tenant.account = *result;
-        m_context.tenant.account.tenantToken = savedToken;
-        m_context.tenant.account.tenantTokenExpiresInS = expires;
-      }
-    };
-  });
-  m_context.runner.run([&api, accountId, token, finish, this]() -> Continuation {
-    auto result = api.alarms(accountId, token);
-    return [result = std::move(result), finish, this]() {
-      if (finish(result.has_value(), result ? std::nullopt : std::optional(result.error())) &&
-          result) {
-        m_context.tenant.alarms = *result;
-      }
-    };
-  });
-  m_context.runner.run([&api, accountId, token, finish, this]() -> Continuation {
-    auto result = api.recharges(accountId, token);
-    return [result = std::move(result), finish, this]() {
-      if (finish(result.has_value(), result ? std::nullopt : std::optional(result.error())) &&
-          result) {
-        m_context.tenant.recharges = *result;
-      }
-    };
-  });
+  const auto failed = [finish](const std::string& what) {
+    (void)finish(false, ClientError{ClientErrorKind::Protocol, std::nullopt, 0, what});
+  };
+  m_context.runner.run(
+      [&api, accountId, token, finish, this]() -> Continuation {
+        auto result = api.account(accountId, token);
+        return [result = std::move(result), finish, this]() {
+          if (!finish(result.has_value(), result ? std::nullopt : std::optional(result.error()))) {
+            return;
+          }
+          if (result) {
+            // Keep the token: the account route does not send it again.
+            auto savedToken = m_context.tenant.account.tenantToken;
+            auto expires = m_context.tenant.account.tenantTokenExpiresInS;
+            m_context.tenant.account = *result;
+            m_context.tenant.account.tenantToken = savedToken;
+            m_context.tenant.account.tenantTokenExpiresInS = expires;
+          }
+        };
+      },
+      failed);
+  m_context.runner.run(
+      [&api, accountId, token, finish, this]() -> Continuation {
+        auto result = api.alarms(accountId, token);
+        return [result = std::move(result), finish, this]() {
+          if (finish(result.has_value(), result ? std::nullopt : std::optional(result.error())) &&
+              result) {
+            m_context.tenant.alarms = *result;
+          }
+        };
+      },
+      failed);
+  m_context.runner.run(
+      [&api, accountId, token, finish, this]() -> Continuation {
+        auto result = api.recharges(accountId, token);
+        return [result = std::move(result), finish, this]() {
+          if (finish(result.has_value(), result ? std::nullopt : std::optional(result.error())) &&
+              result) {
+            m_context.tenant.recharges = *result;
+          }
+        };
+      },
+      failed);
 }
 
 std::vector<MeterCard> AccountViewModel::cards() const {
@@ -216,6 +225,13 @@ void AccountViewModel::reprint(std::int64_t entryId) {
           m_printing = false;
           m_printMessage = outcome;
         };
+      },
+      [generation, this](const std::string&) {
+        if (generation != m_context.generation) {
+          return;
+        }
+        m_printing = false;
+        m_printMessage = {"print.failed", {}};
       });
 }
 

@@ -84,6 +84,11 @@ void IdentifyViewModel::cardScanned(const std::string& token) {
   }
   m_step = Step::ShopNumber;
   m_entry.clear();
+  if (token.empty() || !isValidUtf8(token)) {
+    // A foreign QR (GBK text) or line noise: not an account card, and not sendable as JSON.
+    m_message = {"scan.unreadable", {}};
+    return;
+  }
   IdentifyRequest request;
   request.cardToken = token;
   lookUp(std::move(request));
@@ -96,38 +101,46 @@ void IdentifyViewModel::lookUp(IdentifyRequest request) {
   const std::uint64_t generation = m_context.generation;
   const bool withPin = request.pin.has_value();
   ApiClient& api = m_context.api;
-  m_context.runner.run([this, &api, request, id, generation, withPin]() -> Continuation {
-    auto result = api.identify(request);
-    return [this, result = std::move(result), id, generation, withPin]() {
-      if (id != m_request || generation != m_context.generation) {
-        return;  // the tenant left or typed again meanwhile
-      }
-      m_busy = false;
-      if (m_context.reportLink) {
-        m_context.reportLink(result.has_value() || !result.error().offline());
-      }
-      if (!result) {
-        m_message = explain(result.error());
-        if (withPin) {
-          m_entry.clear();
+  m_context.runner.run(
+      [this, &api, request, id, generation, withPin]() -> Continuation {
+        auto result = api.identify(request);
+        return [this, result = std::move(result), id, generation, withPin]() {
+          if (id != m_request || generation != m_context.generation) {
+            return;  // the tenant left or typed again meanwhile
+          }
+          m_busy = false;
+          if (m_context.reportLink) {
+            m_context.reportLink(result.has_value() || !result.error().offline());
+          }
+          if (!result) {
+            m_message = explain(result.error());
+            if (withPin) {
+              m_entry.clear();
+            }
+            return;
+          }
+          m_message = {};
+          if (result->pinRequired && !result->personal) {
+            // The site wants the PIN for personal details; paying in needs none.
+            m_payOnly = *result;
+            m_shopNumber = result->shopNumber;
+            m_step = Step::Pin;
+            m_entry.clear();
+            m_message = {"identify.enter_pin", {}};
+            return;
+          }
+          if (onIdentified) {
+            onIdentified(*result);
+          }
+        };
+      },
+      [this, id, generation](const std::string&) {
+        if (id != m_request || generation != m_context.generation) {
+          return;
         }
-        return;
-      }
-      m_message = {};
-      if (result->pinRequired && !result->personal) {
-        // The site wants the PIN for personal details; paying in needs none.
-        m_payOnly = *result;
-        m_shopNumber = result->shopNumber;
-        m_step = Step::Pin;
-        m_entry.clear();
-        m_message = {"identify.enter_pin", {}};
-        return;
-      }
-      if (onIdentified) {
-        onIdentified(*result);
-      }
-    };
-  });
+        m_busy = false;
+        m_message = {"error.generic", {}};
+      });
 }
 
 void IdentifyViewModel::skipPin() {

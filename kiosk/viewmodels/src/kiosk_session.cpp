@@ -33,6 +33,7 @@ KioskSession::KioskSession(ApiClient& api, TaskRunner& runner, devices::ReceiptP
       m_recharge(m_context),
       m_maintenance(m_context) {
   m_context.settings = std::move(settings);
+  m_context.language = m_context.settings.language;
   m_context.reportLink = [this](bool online) { linkReport(online); };
   m_identify.onIdentified = [this](const api::AccountView& account) { onIdentified(account); };
   m_lastInput = m_context.now();
@@ -62,21 +63,37 @@ SteadyTime KioskSession::idleDeadline() const {
   return from + idleLimit();
 }
 
+bool KioskSession::idleReturnApplies() const {
+  if (m_screen == Screen::Attract) {
+    return false;
+  }
+  if (m_screen != Screen::Recharge) {
+    return true;
+  }
+  switch (m_recharge.step()) {
+    case RechargeViewModel::Step::Creating:
+    case RechargeViewModel::Step::Waiting:
+    case RechargeViewModel::Step::Crediting:
+      return false;
+    default:
+      return true;
+  }
+}
+
 int KioskSession::idleSecondsLeft(SteadyTime now) const {
   if (m_screen == Screen::Attract) {
     return 0;
+  }
+  if (!idleReturnApplies()) {
+    return static_cast<int>(idleLimit().count());
   }
   const auto left = std::chrono::duration_cast<std::chrono::seconds>(idleDeadline() - now).count();
   return static_cast<int>(std::max<std::int64_t>(0, left));
 }
 
 void KioskSession::tick(SteadyTime now) {
-  const bool paying =
-      m_screen == Screen::Recharge && (m_recharge.step() == RechargeViewModel::Step::Waiting ||
-                                       m_recharge.step() == RechargeViewModel::Step::Crediting ||
-                                       m_recharge.step() == RechargeViewModel::Step::Creating);
   // Never time out while money is in flight: the countdown bounds that.
-  if (m_screen != Screen::Attract && !paying && now >= idleDeadline()) {
+  if (idleReturnApplies() && now >= idleDeadline()) {
     goAttract();
   }
   if (m_screen == Screen::Recharge) {
@@ -97,12 +114,22 @@ void KioskSession::tick(SteadyTime now) {
 }
 
 SteadyTime KioskSession::nextWake(SteadyTime now) const {
-  SteadyTime wake = m_nextHealth;
-  if (m_screen != Screen::Attract) {
+  // Only deadlines tick() acts on when they pass. One it cannot act on (the idle timeout while
+  // paying, a health check or poll whose answer is still out) would stay in the past and make
+  // the frame loop poll without sleeping; the worker's wake-up event ends those waits instead.
+  SteadyTime wake = SteadyTime::max();
+  if (!m_healthInFlight) {
+    wake = m_nextHealth;
+  }
+  if (idleReturnApplies()) {
     wake = std::min(wake, idleDeadline());
   }
   if (auto due = m_recharge.nextDue(); due && m_screen == Screen::Recharge) {
     wake = std::min(wake, *due);
+  }
+  if (m_online && m_context.hasTenant &&
+      (m_account.needsRetry() || (m_screen == Screen::Usage && m_usage.needsRetry()))) {
+    wake = std::min(wake, m_nextRetry);
   }
   if (auto hold = m_gesture.deadline()) {
     wake = std::min(wake, *hold);
@@ -113,14 +140,20 @@ SteadyTime KioskSession::nextWake(SteadyTime now) const {
 void KioskSession::checkHealth() {
   m_healthInFlight = true;
   ApiClient& api = m_context.api;
-  m_context.runner.run([&api, this]() -> Continuation {
-    auto health = api.health();
-    const bool online = health.has_value() || !health.error().offline();
-    return [online, this]() {
-      m_healthInFlight = false;
-      linkReport(online);
-    };
-  });
+  m_context.runner.run(
+      [&api, this]() -> Continuation {
+        auto health = api.health();
+        const bool online = health.has_value() || !health.error().offline();
+        return [online, this]() {
+          m_healthInFlight = false;
+          linkReport(online);
+        };
+      },
+      [this](const std::string&) {
+        // Not a link problem we know of: try again at the offline pace.
+        m_healthInFlight = false;
+        m_nextHealth = m_context.now() + OfflineHealthInterval;
+      });
 }
 
 void KioskSession::linkReport(bool online) {
@@ -181,6 +214,7 @@ void KioskSession::goAttract() {
   // Clear everything the tenant entered or was shown; continuations in flight see the new
   // generation and drop their results.
   ++m_context.generation;
+  m_context.language = m_context.settings.language;  // the next person starts in the default
   m_context.tenant = TenantData{};
   m_context.hasTenant = false;
   m_identify.reset();
@@ -198,8 +232,7 @@ void KioskSession::openMaintenance() {
 }
 
 void KioskSession::toggleLanguage() {
-  m_context.settings.language =
-      m_context.settings.language == Language::ZhCn ? Language::En : Language::ZhCn;
+  m_context.language = m_context.language == Language::ZhCn ? Language::En : Language::ZhCn;
 }
 
 void KioskSession::onIdentified(const api::AccountView& account) {

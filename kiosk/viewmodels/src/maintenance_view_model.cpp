@@ -63,24 +63,29 @@ void MaintenanceViewModel::login() {
   const auto username = m_username;
   const auto password = m_password;
   m_password.clear();
-  m_context.runner.run([&api, username, password, this]() -> Continuation {
-    auto session = api.staffLogin(username, password);
-    return [session = std::move(session), this]() {
-      --m_busy;
-      if (!session) {
-        m_message = session.error().offline() ? Message{"error.offline", {}}
-                                              : Message{"maintenance.login_failed", {}};
-        return;
-      }
-      m_staffToken = session->token;
-      m_step = Step::Panel;
-      m_focus = Field::BackendUrl;
-      m_message = {};
-      m_draft = m_context.settings;
-      audit("kiosk.maintenance.enter", "staff opened maintenance mode");
-      refreshStatus();
-    };
-  });
+  m_context.runner.run(
+      [&api, username, password, this]() -> Continuation {
+        auto session = api.staffLogin(username, password);
+        return [session = std::move(session), this]() {
+          --m_busy;
+          if (!session) {
+            m_message = session.error().offline() ? Message{"error.offline", {}}
+                                                  : Message{"maintenance.login_failed", {}};
+            return;
+          }
+          m_staffToken = session->token;
+          m_step = Step::Panel;
+          m_focus = Field::BackendUrl;
+          m_message = m_warning.empty() ? Message{} : Message{"maintenance.warning", {m_warning}};
+          m_draft = m_context.settings;
+          audit("kiosk.maintenance.enter", "staff opened maintenance mode");
+          refreshStatus();
+        };
+      },
+      [this](const std::string&) {
+        --m_busy;
+        m_message = {"error.generic", {}};
+      });
 }
 
 void MaintenanceViewModel::audit(const std::string& action, const std::string& detail) {
@@ -90,19 +95,28 @@ void MaintenanceViewModel::audit(const std::string& action, const std::string& d
   if (m_auditLog.size() > 8) {
     m_auditLog.pop_back();
   }
-  m_context.runner.run([&api, token, action, detail, this]() -> Continuation {
-    auto sent = api.audit(token, action, detail);
-    const std::string outcome =
-        action + (sent ? ": ok" : ": failed (" + sent.error().message + ")");
-    return [outcome, action, this]() {
-      for (auto& entry : m_auditLog) {
-        if (entry == action + ": …") {
-          entry = outcome;
-          return;
+  m_context.runner.run(
+      [&api, token, action, detail, this]() -> Continuation {
+        auto sent = api.audit(token, action, detail);
+        const std::string outcome =
+            action + (sent ? ": ok" : ": failed (" + sent.error().message + ")");
+        return [outcome, action, this]() {
+          for (auto& entry : m_auditLog) {
+            if (entry == action + ": …") {
+              entry = outcome;
+              return;
+            }
+          }
+        };
+      },
+      [action, this](const std::string& what) {
+        for (auto& entry : m_auditLog) {
+          if (entry == action + ": …") {
+            entry = action + ": failed (" + what + ")";
+            return;
+          }
         }
-      }
-    };
-  });
+      });
 }
 
 void MaintenanceViewModel::refreshStatus() {
@@ -112,24 +126,29 @@ void MaintenanceViewModel::refreshStatus() {
   ApiClient& api = m_context.api;
   m_backendStatus = "…";
   ++m_busy;
-  m_context.runner.run([&api, this]() -> Continuation {
-    auto health = api.health();
-    std::string status;
-    if (health) {
-      status = "ok, " + std::to_string(health->latency.count()) + " ms, " + health->health.version +
-               " (" + api.config().baseUrl + ")";
-    } else {
-      status = std::string(toString(health.error().kind)) + ": " + health.error().message;
-    }
-    const bool online = health.has_value();
-    return [status, online, this]() {
-      --m_busy;
-      m_backendStatus = status;
-      if (m_context.reportLink) {
-        m_context.reportLink(online);
-      }
-    };
-  });
+  m_context.runner.run(
+      [&api, this]() -> Continuation {
+        auto health = api.health();
+        std::string status;
+        if (health) {
+          status = "ok, " + std::to_string(health->latency.count()) + " ms, " +
+                   health->health.version + " (" + api.config().baseUrl + ")";
+        } else {
+          status = std::string(toString(health.error().kind)) + ": " + health.error().message;
+        }
+        const bool online = health.has_value();
+        return [status, online, this]() {
+          --m_busy;
+          m_backendStatus = status;
+          if (m_context.reportLink) {
+            m_context.reportLink(online);
+          }
+        };
+      },
+      [this](const std::string& what) {
+        --m_busy;
+        m_backendStatus = "error: " + what;
+      });
   if (m_context.printer == nullptr) {
     m_printerStatus = "none";
     return;
@@ -137,15 +156,20 @@ void MaintenanceViewModel::refreshStatus() {
   m_printerStatus = "…";
   ++m_busy;
   devices::ReceiptPrinter* printer = m_context.printer;
-  m_context.runner.run([printer, this]() -> Continuation {
-    auto paper = printer->paperStatus();
-    const std::string status = paper ? "paper " + std::string(devices::toString(*paper))
-                                     : "error: " + paper.error().message;
-    return [status, this]() {
-      --m_busy;
-      m_printerStatus = status;
-    };
-  });
+  m_context.runner.run(
+      [printer, this]() -> Continuation {
+        auto paper = printer->paperStatus();
+        const std::string status = paper ? "paper " + std::string(devices::toString(*paper))
+                                         : "error: " + paper.error().message;
+        return [status, this]() {
+          --m_busy;
+          m_printerStatus = status;
+        };
+      },
+      [this](const std::string& what) {
+        --m_busy;
+        m_printerStatus = "error: " + what;
+      });
 }
 
 std::string MaintenanceViewModel::printerDescription() const {
@@ -166,15 +190,20 @@ void MaintenanceViewModel::testPrint() {
   devices::ReceiptPrinter* printer = m_context.printer;
   const auto site = m_context.settings.siteName;
   const auto time = m_context.wallTimeText ? m_context.wallTimeText() : std::string();
-  m_context.runner.run([printer, site, time, this]() -> Continuation {
-    auto printed = printer->print(
-        devices::composeTestPage(site, time, printer->describe(), printer->columns()));
-    const bool ok = printed.has_value();
-    return [ok, this]() {
-      --m_busy;
-      m_message = ok ? Message{"print.done", {}} : Message{"print.failed", {}};
-    };
-  });
+  m_context.runner.run(
+      [printer, site, time, this]() -> Continuation {
+        auto printed = printer->print(
+            devices::composeTestPage(site, time, printer->describe(), printer->columns()));
+        const bool ok = printed.has_value();
+        return [ok, this]() {
+          --m_busy;
+          m_message = ok ? Message{"print.done", {}} : Message{"print.failed", {}};
+        };
+      },
+      [this](const std::string&) {
+        --m_busy;
+        m_message = {"print.failed", {}};
+      });
 }
 
 void MaintenanceViewModel::adjustIdleTimeout(int deltaSeconds) {
@@ -197,6 +226,7 @@ void MaintenanceViewModel::saveSettings() {
             " language=" + std::string(toString(m_draft.language)) +
             (m_draft.kioskKey != m_context.settings.kioskKey ? " kiosk_key=changed" : ""));
   m_context.settings = m_draft;
+  m_context.language = m_draft.language;  // staff see the default they just chose
   if (onSettingsSaved) {
     onSettingsSaved(m_draft);
   }
@@ -222,7 +252,8 @@ void MaintenanceViewModel::logout() {
 
 void MaintenanceViewModel::codeScanned(const std::string& code) {
   if (m_step == Step::Panel) {
-    m_lastScan = code;
+    // Shown and (with --ui-map) written as JSON: bytes that are not UTF-8 become "\\xNN".
+    m_lastScan = printableText(code);
   }
 }
 

@@ -48,6 +48,7 @@ void RechargeViewModel::reset() {
   m_finishedAt.reset();
   m_requestInFlight = false;
   m_cancelling = false;
+  m_confirming = false;
   m_receiptWanted = true;
   m_receiptMessage = {};
 }
@@ -152,22 +153,38 @@ void RechargeViewModel::pay() {
   m_step = Step::CheckingPaper;
   const auto flow = m_flow;
   devices::ReceiptPrinter* printer = m_context.printer;
-  m_context.runner.run([printer, flow, this]() -> Continuation {
-    auto status = printer->paperStatus();
-    const bool out = !status || *status == devices::PaperStatus::Out;
-    return [out, flow, this]() {
-      if (flow != m_flow || m_step != Step::CheckingPaper) {
-        return;
-      }
-      if (out) {
-        // Say so before any money moves: the tenant decides.
-        m_step = Step::PaperWarning;
-        m_message = {"recharge.paper_out", {}};
-        return;
-      }
-      createOrder();
-    };
-  });
+  const auto proceedUnknown = [flow, this](const std::string& why) {
+    if (flow != m_flow || m_step != Step::CheckingPaper) {
+      return;
+    }
+    m_context.writeLog("paper status unknown (" + why + "): paying without the paper warning");
+    createOrder();
+  };
+  m_context.runner.run(
+      [printer, flow, proceedUnknown, this]() -> Continuation {
+        auto status = printer->paperStatus();
+        // Only a printer that says "out" warns the tenant. One that cannot tell (file: or
+        // one-way USB transports, no answer to DLE EOT) is tried: if the receipt then fails,
+        // the done screen says so and history can reprint it.
+        if (!status || *status == devices::PaperStatus::Unknown) {
+          const std::string why = status ? std::string("no valid answer") : status.error().message;
+          return [proceedUnknown, why] { proceedUnknown(why); };
+        }
+        const bool out = *status == devices::PaperStatus::Out;
+        return [out, flow, this]() {
+          if (flow != m_flow || m_step != Step::CheckingPaper) {
+            return;
+          }
+          if (out) {
+            // Say so before any money moves: the tenant decides.
+            m_step = Step::PaperWarning;
+            m_message = {"recharge.paper_out", {}};
+            return;
+          }
+          createOrder();
+        };
+      },
+      proceedUnknown);
 }
 
 void RechargeViewModel::continueWithoutReceipt() {
@@ -189,34 +206,42 @@ void RechargeViewModel::createOrder() {
   request.idempotencyKey = m_idempotencyKey;
   const auto flow = m_flow;
   ApiClient& api = m_context.api;
-  m_context.runner.run([&api, request, flow, this]() -> Continuation {
-    auto result = api.createOrder(request);
-    return [result = std::move(result), flow, this]() {
-      if (flow != m_flow) {
-        return;
-      }
-      m_requestInFlight = false;
-      if (m_context.reportLink) {
-        m_context.reportLink(result.has_value() || !result.error().offline());
-      }
-      if (!result) {
-        fail(result.error().offline() ? Message{"recharge.error.offline", {}}
-                                      : explain(result.error()));
-        return;
-      }
-      const auto now = m_context.now();
-      // The kiosk's countdown, never longer than the provider-side expiry the backend reports.
-      auto timeout =
-          std::chrono::duration_cast<std::chrono::seconds>(m_context.settings.paymentTimeout);
-      if (result->expiresInS > 0) {
-        timeout = std::min(timeout, std::chrono::seconds(result->expiresInS));
-      }
-      m_deadline = now + timeout;
-      m_nextPoll = now + PollInterval;
-      m_step = Step::Waiting;
-      applyOrder(*result);
-    };
-  });
+  m_context.runner.run(
+      [&api, request, flow, this]() -> Continuation {
+        auto result = api.createOrder(request);
+        return [result = std::move(result), flow, this]() {
+          if (flow != m_flow) {
+            return;
+          }
+          m_requestInFlight = false;
+          if (m_context.reportLink) {
+            m_context.reportLink(result.has_value() || !result.error().offline());
+          }
+          if (!result) {
+            fail(result.error().offline() ? Message{"recharge.error.offline", {}}
+                                          : explain(result.error()));
+            return;
+          }
+          const auto now = m_context.now();
+          // The kiosk's countdown, never longer than the provider-side expiry the backend reports.
+          auto timeout =
+              std::chrono::duration_cast<std::chrono::seconds>(m_context.settings.paymentTimeout);
+          if (result->expiresInS > 0) {
+            timeout = std::min(timeout, std::chrono::seconds(result->expiresInS));
+          }
+          m_deadline = now + timeout;
+          m_nextPoll = now + PollInterval;
+          m_step = Step::Waiting;
+          applyOrder(*result);
+        };
+      },
+      [flow, this](const std::string&) {
+        if (flow != m_flow) {
+          return;
+        }
+        m_requestInFlight = false;
+        fail({"error.generic", {}});
+      });
 }
 
 void RechargeViewModel::applyOrder(const Order& order) {
@@ -271,7 +296,9 @@ void RechargeViewModel::finishWithReceipt(devices::ReceiptVariant variant) {
   }
   m_receiptMessage = {"print.printing", {}};
   devices::ReceiptData data;
-  data.siteName = m_context.settings.siteName;
+  // The backend's spelling when known, so the pending and the credited receipts agree.
+  data.siteName =
+      m_context.backendSiteName.empty() ? m_context.settings.siteName : m_context.backendSiteName;
   data.shopNumber = m_context.tenant.account.shopNumber;
   if (const auto* meter = m_context.tenant.meter(m_order->meterId)) {
     data.meterSerial = meter->serial;
@@ -290,12 +317,19 @@ void RechargeViewModel::finishWithReceipt(devices::ReceiptVariant variant) {
       data.orderNumber = m_order->orderNo;
       if (data.siteName.empty()) {
         data.siteName = m_context.settings.siteName;
+      } else {
+        m_context.backendSiteName = data.siteName;
       }
     }
   }
   const bool fetchDetails = variant == devices::ReceiptVariant::Credited &&
                             !m_order->receipt.has_value() && m_order->ledgerEntryId.has_value() &&
                             m_context.tenant.personal();
+  // A pending receipt has no ledger entry yet: any earlier receipt of this account tells the
+  // site's name as the backend has it (once per run; cached below).
+  const bool fetchSiteName = !fetchDetails && m_context.backendSiteName.empty() &&
+                             m_context.tenant.personal() && !m_context.tenant.recharges.empty();
+  const auto siteEntryId = fetchSiteName ? m_context.tenant.recharges.front().entryId : 0;
   const auto accountId = m_context.tenant.account.accountId;
   const auto token = m_context.tenant.account.tenantToken;
   const auto entryId = m_order->ledgerEntryId.value_or(0);
@@ -303,33 +337,49 @@ void RechargeViewModel::finishWithReceipt(devices::ReceiptVariant variant) {
   const auto flow = m_flow;
   ApiClient& api = m_context.api;
   devices::ReceiptPrinter* printer = m_context.printer;
-  m_context.runner.run([=, this, &api]() mutable -> Continuation {
-    if (fetchDetails) {
-      // The ledger's receipt data has the purchase count and the exact balance after.
-      if (auto receipt = api.receipt(accountId, entryId, token)) {
-        data.balanceAfterFen = receipt->balanceAfterFen;
-        data.purchaseCount = receipt->purchaseCount;
-        if (!receipt->siteName.empty()) {
-          data.siteName = receipt->siteName;
+  m_context.runner.run(
+      [=, this, &api]() mutable -> Continuation {
+        if (fetchDetails) {
+          // The ledger's receipt data has the purchase count and the exact balance after.
+          if (auto receipt = api.receipt(accountId, entryId, token)) {
+            data.balanceAfterFen = receipt->balanceAfterFen;
+            data.purchaseCount = receipt->purchaseCount;
+            if (!receipt->siteName.empty()) {
+              data.siteName = receipt->siteName;
+            }
+          }
+        } else if (fetchSiteName) {
+          if (auto earlier = api.receipt(accountId, siteEntryId, token);
+              earlier && !earlier->siteName.empty()) {
+            data.siteName = earlier->siteName;
+          }
         }
-      }
-    }
-    auto printed = printer->print(devices::composeReceipt(data, printer->columns()));
-    if (printed) {
-      (void)api.markReceipted(orderNo);  // the backend retries its own bookkeeping
-    }
-    const bool ok = printed.has_value();
-    const auto balance = data.balanceAfterFen;
-    return [ok, balance, flow, this]() {
-      if (flow != m_flow) {
-        return;
-      }
-      m_receiptMessage = ok ? Message{"print.done", {}} : Message{"print.failed", {}};
-      if (m_order && balance && !m_order->balanceAfterFen) {
-        m_order->balanceAfterFen = balance;
-      }
-    };
-  });
+        const bool siteFromBackend = fetchDetails || fetchSiteName;
+        const auto siteName = data.siteName;
+        auto printed = printer->print(devices::composeReceipt(data, printer->columns()));
+        if (printed) {
+          (void)api.markReceipted(orderNo);  // the backend retries its own bookkeeping
+        }
+        const bool ok = printed.has_value();
+        const auto balance = data.balanceAfterFen;
+        return [ok, balance, flow, siteFromBackend, siteName, this]() {
+          if (siteFromBackend && siteName != m_context.settings.siteName) {
+            m_context.backendSiteName = siteName;
+          }
+          if (flow != m_flow) {
+            return;
+          }
+          m_receiptMessage = ok ? Message{"print.done", {}} : Message{"print.failed", {}};
+          if (m_order && balance && !m_order->balanceAfterFen) {
+            m_order->balanceAfterFen = balance;
+          }
+        };
+      },
+      [flow, this](const std::string&) {
+        if (flow == m_flow) {
+          m_receiptMessage = {"print.failed", {}};
+        }
+      });
 }
 
 void RechargeViewModel::cancel() {
@@ -353,30 +403,70 @@ void RechargeViewModel::codeScanned(const std::string& code) {
       m_requestInFlight) {
     return;
   }
+  if (code.empty() || !isValidUtf8(code)) {
+    // Not a payment code (a foreign QR, line noise); the JSON body could not even carry it.
+    m_message = {"scan.unreadable", {}};
+    return;
+  }
   m_requestInFlight = true;
   m_message = {"recharge.code_checking", {}};
   const auto orderNo = m_order->orderNo;
   const auto flow = m_flow;
   ApiClient& api = m_context.api;
-  m_context.runner.run([&api, orderNo, code, flow, this]() -> Continuation {
-    auto result = api.submitPaymentCode(orderNo, code);
-    return [result = std::move(result), flow, this]() {
-      if (flow != m_flow) {
-        return;
-      }
-      m_requestInFlight = false;
-      if (!result) {
-        // The poll keeps following the order; the tenant can scan again.
-        m_message = result.error().offline() ? Message{"recharge.error.offline_waiting", {}}
-                                             : Message{"recharge.error.code_refused", {}};
-        return;
-      }
-      applyOrder(*result);
-    };
-  });
+  m_context.runner.run(
+      [&api, orderNo, code, flow, this]() -> Continuation {
+        auto result = api.submitPaymentCode(orderNo, code);
+        return [result = std::move(result), flow, this]() {
+          if (flow != m_flow) {
+            return;
+          }
+          m_requestInFlight = false;
+          if (!result) {
+            // The poll keeps following the order; the tenant can scan again.
+            m_message = result.error().offline() ? Message{"recharge.error.offline_waiting", {}}
+                                                 : Message{"recharge.error.code_refused", {}};
+            return;
+          }
+          applyOrder(*result);
+        };
+      },
+      [flow, this](const std::string&) {
+        if (flow != m_flow) {
+          return;
+        }
+        m_requestInFlight = false;
+        m_message = {"recharge.error.code_refused", {}};
+      });
+}
+
+void RechargeViewModel::confirmUnknownOutcome(const Order& order) {
+  m_order = order;
+  if (isPaidState(order.state) || isCreditedState(order.state)) {
+    // The payment slipped in before the cancel: follow it to the credit as usual.
+    m_confirming = false;
+    m_cancelling = false;
+    applyOrder(order);
+    return;
+  }
+  if (order.state == OrderState::Failed || isUnpaidEnd(order.state)) {
+    m_confirming = false;
+    m_message = {"recharge.error.timeout", {}};  // now confirmed: cancelled, nothing charged
+    return;
+  }
+  if (order.state == OrderState::Refunding || order.state == OrderState::Refunded) {
+    m_confirming = false;
+    m_message = {"recharge.error.refunded", {}};
+  }
+  // Still open (created / pending): the next round cancels it again.
 }
 
 void RechargeViewModel::tick(SteadyTime now) {
+  if (m_step == Step::Failed && m_confirming) {
+    if (now >= m_nextPoll && !m_requestInFlight && m_order) {
+      pollOrder(now);
+    }
+    return;
+  }
   if (m_step != Step::Waiting && m_step != Step::Crediting) {
     return;
   }
@@ -391,46 +481,83 @@ void RechargeViewModel::tick(SteadyTime now) {
     const auto orderNo = m_order->orderNo;
     const auto flow = m_flow;
     ApiClient& api = m_context.api;
-    m_context.runner.run([&api, orderNo, flow, this]() -> Continuation {
-      auto result = api.cancelOrder(orderNo);
-      return [result = std::move(result), flow, this]() {
-        if (flow != m_flow) {
-          return;
-        }
-        m_requestInFlight = false;
-        if (result && (isPaidState(result->state) || isCreditedState(result->state))) {
-          applyOrder(*result);
-          return;
-        }
-        fail({"recharge.error.timeout", {}});
-      };
-    });
+    m_context.runner.run(
+        [&api, orderNo, flow, this]() -> Continuation {
+          auto result = api.cancelOrder(orderNo);
+          return [result = std::move(result), flow, this]() {
+            if (flow != m_flow) {
+              return;
+            }
+            m_requestInFlight = false;
+            if (result && (isPaidState(result->state) || isCreditedState(result->state))) {
+              m_cancelling = false;  // no cancel any more: polling follows the credit again
+              applyOrder(*result);
+              return;
+            }
+            if (!result) {
+              // Unreachable or refused: nobody knows whether the order closed or a late payment
+              // got in. Say so, and keep following the order until it reaches a final state.
+              fail({"recharge.error.timeout_unconfirmed", {}});
+              m_confirming = true;
+              m_nextPoll = m_context.now() + PollInterval;
+              return;
+            }
+            fail({"recharge.error.timeout", {}});
+          };
+        },
+        [flow, this](const std::string&) {
+          if (flow != m_flow) {
+            return;
+          }
+          m_requestInFlight = false;
+          fail({"recharge.error.timeout_unconfirmed", {}});
+          m_confirming = true;
+          m_nextPoll = m_context.now() + PollInterval;
+        });
     return;
   }
   if (now < m_nextPoll || m_requestInFlight || !m_order || m_cancelling) {
     return;
   }
+  pollOrder(now);
+}
+
+void RechargeViewModel::pollOrder(SteadyTime now) {
   m_nextPoll = now + PollInterval;
   m_requestInFlight = true;
   const auto orderNo = m_order->orderNo;
   const auto flow = m_flow;
   ApiClient& api = m_context.api;
-  m_context.runner.run([&api, orderNo, flow, this]() -> Continuation {
-    auto result = api.order(orderNo);
-    return [result = std::move(result), flow, this]() {
-      if (flow != m_flow) {
-        return;
-      }
-      m_requestInFlight = false;
-      if (m_context.reportLink) {
-        m_context.reportLink(result.has_value() || !result.error().offline());
-      }
-      if (result && !m_cancelling) {
-        applyOrder(*result);
-      }
-      // A failed poll is retried at the next interval; the countdown still bounds the wait.
-    };
-  });
+  const bool confirming = m_confirming;
+  m_context.runner.run(
+      [&api, orderNo, flow, confirming, this]() -> Continuation {
+        auto result = api.order(orderNo);
+        if (confirming && result &&
+            (result->state == OrderState::Created || result->state == OrderState::Pending)) {
+          // The timeout's cancel never arrived: send it again (its answer is the order too).
+          result = api.cancelOrder(orderNo);
+        }
+        return [result = std::move(result), flow, this]() {
+          if (flow != m_flow) {
+            return;
+          }
+          m_requestInFlight = false;
+          if (m_context.reportLink) {
+            m_context.reportLink(result.has_value() || !result.error().offline());
+          }
+          if (result && m_confirming) {
+            confirmUnknownOutcome(*result);
+          } else if (result && !m_cancelling) {
+            applyOrder(*result);
+          }
+          // A failed poll is retried at the next interval; the countdown still bounds the wait.
+        };
+      },
+      [flow, this](const std::string&) {
+        if (flow == m_flow) {
+          m_requestInFlight = false;  // retried at the next interval
+        }
+      });
 }
 
 int RechargeViewModel::secondsLeft(SteadyTime now) const {
@@ -449,14 +576,35 @@ std::string RechargeViewModel::balanceAfterYuan() const {
 }
 
 std::optional<SteadyTime> RechargeViewModel::nextDue() const {
-  if (m_step == Step::Waiting) {
-    return std::min(m_nextPoll, m_deadline);
+  std::optional<SteadyTime> due;
+  const auto consider = [&due](SteadyTime at) { due = due ? std::min(*due, at) : at; };
+  const bool canPoll = !m_requestInFlight && !m_cancelling && m_order.has_value();
+  switch (m_step) {
+    case Step::Waiting:
+      if (!m_cancelling && m_order) {
+        consider(m_deadline);  // the timeout's cancel
+      }
+      if (canPoll) {
+        consider(m_nextPoll);
+      }
+      break;
+    case Step::Crediting:
+      if (m_paidAt) {
+        consider(*m_paidAt + m_context.settings.creditWait);
+      }
+      if (canPoll) {
+        consider(m_nextPoll);
+      }
+      break;
+    case Step::Failed:
+      if (m_confirming && !m_requestInFlight && m_order) {
+        consider(m_nextPoll);
+      }
+      break;
+    default:
+      break;
   }
-  if (m_step == Step::Crediting) {
-    const auto pending = m_paidAt ? *m_paidAt + m_context.settings.creditWait : m_nextPoll;
-    return std::min(m_nextPoll, pending);
-  }
-  return std::nullopt;
+  return due;
 }
 
 }  // namespace prepaid::kiosk

@@ -2,6 +2,47 @@
 
 namespace prepaid::kiosk {
 
+void TaskRunner::run(Work work, Failure onFailure) {
+  // The catch lives here, around every job, so both runners behave alike and a throwing job
+  // (e.g. the JSON encoder on invalid UTF-8) ends in its failure path instead of leaving a
+  // view model waiting for a continuation that never comes.
+  submit([this, work = std::move(work), onFailure = std::move(onFailure)]() -> Continuation {
+    std::string what;
+    try {
+      return work();
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "unknown exception";
+    }
+    return [this, what, onFailure] {
+      if (m_reportError) {
+        m_reportError("worker job failed: " + what);
+      }
+      if (onFailure) {
+        onFailure(what);
+      }
+    };
+  });
+}
+
+void TaskRunner::apply(const Continuation& continuation) const {
+  if (!continuation) {
+    return;
+  }
+  try {
+    continuation();
+  } catch (const std::exception& e) {
+    if (m_reportError) {
+      m_reportError(std::string("continuation failed: ") + e.what());
+    }
+  } catch (...) {
+    if (m_reportError) {
+      m_reportError("continuation failed: unknown exception");
+    }
+  }
+}
+
 ThreadPoolRunner::ThreadPoolRunner(std::size_t workers, std::function<void()> wake)
     : m_wake(std::move(wake)) {
   for (std::size_t i = 0; i < workers; ++i) {
@@ -21,7 +62,7 @@ ThreadPoolRunner::~ThreadPoolRunner() {
   }
 }
 
-void ThreadPoolRunner::run(Work work) {
+void ThreadPoolRunner::submit(Work work) {
   {
     std::lock_guard lock(m_mutex);
     m_work.push_back(std::move(work));
@@ -36,9 +77,7 @@ std::size_t ThreadPoolRunner::drain() {
     ready.swap(m_done);
   }
   for (auto& continuation : ready) {
-    if (continuation) {
-      continuation();
-    }
+    apply(continuation);
   }
   return ready.size();
 }
@@ -46,6 +85,11 @@ std::size_t ThreadPoolRunner::drain() {
 std::size_t ThreadPoolRunner::pending() const {
   std::lock_guard lock(m_mutex);
   return m_work.size() + m_running;
+}
+
+bool ThreadPoolRunner::waitIdle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(m_mutex);
+  return m_idle.wait_for(lock, timeout, [this] { return m_work.empty() && m_running == 0; });
 }
 
 void ThreadPoolRunner::workerLoop() {
@@ -62,7 +106,8 @@ void ThreadPoolRunner::workerLoop() {
       ++m_running;
     }
     Continuation continuation;
-    // An exception must never cross the thread: work reports errors through its continuation.
+    // TaskRunner::run already turns exceptions into failure continuations; this is the last
+    // guard so nothing ever crosses the thread.
     try {
       continuation = work();
     } catch (...) {
@@ -72,6 +117,9 @@ void ThreadPoolRunner::workerLoop() {
       std::lock_guard lock(m_mutex);
       --m_running;
       m_done.push_back(std::move(continuation));
+      if (m_work.empty() && m_running == 0) {
+        m_idle.notify_all();
+      }
     }
     if (m_wake) {
       m_wake();
@@ -83,9 +131,7 @@ std::size_t ManualRunner::drain() {
   std::vector<Continuation> ready;
   ready.swap(m_done);
   for (auto& continuation : ready) {
-    if (continuation) {
-      continuation();
-    }
+    apply(continuation);
   }
   return ready.size();
 }

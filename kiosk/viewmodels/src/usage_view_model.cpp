@@ -83,24 +83,32 @@ void UsageViewModel::reload() {
   const auto meterId = m_meterId;
   const auto granularity = m_granularity;
   ApiClient& api = m_context.api;
-  m_context.runner.run([=, this, &api]() -> Continuation {
-    auto result = api.usage(accountId, meterId, granularity, token);
-    return [result = std::move(result), id, generation, this]() {
-      if (id != m_request || generation != m_context.generation) {
-        return;
-      }
-      m_loading = false;
-      if (m_context.reportLink) {
-        m_context.reportLink(result.has_value() || !result.error().offline());
-      }
-      if (!result) {
-        m_message = explain(result.error());
-        m_needsRetry = result.error().offline();
-        return;
-      }
-      m_series = *result;
-    };
-  });
+  m_context.runner.run(
+      [=, this, &api]() -> Continuation {
+        auto result = api.usage(accountId, meterId, granularity, token);
+        return [result = std::move(result), id, generation, this]() {
+          if (id != m_request || generation != m_context.generation) {
+            return;
+          }
+          m_loading = false;
+          if (m_context.reportLink) {
+            m_context.reportLink(result.has_value() || !result.error().offline());
+          }
+          if (!result) {
+            m_message = explain(result.error());
+            m_needsRetry = result.error().offline();
+            return;
+          }
+          m_series = *result;
+        };
+      },
+      [id, generation, this](const std::string&) {
+        if (id != m_request || generation != m_context.generation) {
+          return;
+        }
+        m_loading = false;
+        m_message = {"error.generic", {}};
+      });
 }
 
 ChartModel UsageViewModel::makeChart(const api::UsageSeries& series, UsageMetric metric) {

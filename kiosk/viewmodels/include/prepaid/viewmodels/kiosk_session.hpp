@@ -42,17 +42,21 @@ class KioskSession {
   void goAttract();
   void startIdentify() { navigate(Screen::Identify); }
   void openMaintenance();
-  void setLanguage(Language language) { m_context.settings.language = language; }
+  /// The language shown until the next attract screen (the stored default is unchanged).
+  void setLanguage(Language language) { m_context.language = language; }
+  /// The tenant's zh-CN / English switch: this visit only.
   void toggleLanguage();
 
   [[nodiscard]] Screen screen() const { return m_screen; }
-  [[nodiscard]] Language language() const { return m_context.settings.language; }
+  /// The language shown now (the default from the settings, or the tenant's switch).
+  [[nodiscard]] Language language() const { return m_context.language; }
   [[nodiscard]] bool online() const { return m_online; }
   [[nodiscard]] bool hasTenant() const { return m_context.hasTenant; }
   [[nodiscard]] const TenantData& tenant() const { return m_context.tenant; }
   [[nodiscard]] const KioskSettings& settings() const { return m_context.settings; }
   [[nodiscard]] SessionContext& context() { return m_context; }
-  /// Seconds until the idle timeout (for a "returning soon" hint), 0 on attract.
+  /// Seconds until the idle timeout (for a "returning soon" hint), 0 on attract. While money is
+  /// in flight the idle timeout does not apply: the idle limit in seconds then (no hint).
   [[nodiscard]] int idleSecondsLeft(SteadyTime now) const;
   /// True when a look-up at the given screen is possible (personal view).
   [[nodiscard]] bool personal() const { return m_context.tenant.personal(); }
@@ -69,6 +73,9 @@ class KioskSession {
   void checkHealth();
   void linkReport(bool online);
   [[nodiscard]] std::chrono::seconds idleLimit() const;
+  /// True when the idle timeout returns to attract on this screen now: not on attract, and not
+  /// while an order is being created, paid or credited (the countdown bounds those).
+  [[nodiscard]] bool idleReturnApplies() const;
   /// When the idle timeout returns to attract: the last input + 60 s, or 10 s after a finished
   /// recharge (from the later of the last input and the moment it finished).
   [[nodiscard]] SteadyTime idleDeadline() const;

@@ -53,6 +53,11 @@ class MaintenanceViewModel {
   /// Audit entries sent (or queued) this session, newest first: "action: ok|failed".
   [[nodiscard]] const std::deque<std::string>& auditLog() const { return m_auditLog; }
 
+  /// A problem staff must see (e.g. the CJK font is missing), in English so it reads even
+  /// without the font; shown as the panel's message after login. Set by the app.
+  void setWarning(std::string warning) { m_warning = std::move(warning); }
+  [[nodiscard]] const std::string& warning() const { return m_warning; }
+
   /// Filled by the app: the scanner's description ("none" when not configured).
   std::string scannerDescription = "none";
   /// Persist and apply settings (the app writes the file and reconfigures the client).
@@ -76,6 +81,7 @@ class MaintenanceViewModel {
   std::string m_printerStatus;
   std::string m_lastScan;
   std::deque<std::string> m_auditLog;
+  std::string m_warning;
 };
 
 }  // namespace prepaid::kiosk

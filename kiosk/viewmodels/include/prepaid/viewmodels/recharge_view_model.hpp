@@ -78,14 +78,21 @@ class RechargeViewModel {
   [[nodiscard]] const Message& receiptMessage() const { return m_receiptMessage; }
   /// Balance after the recharge when the backend sent it ("" otherwise).
   [[nodiscard]] std::string balanceAfterYuan() const;
-  /// When the next poll or countdown step is due (the frame loop wakes up then).
+  /// When the next poll or countdown step is due (the frame loop wakes up then). Only deadlines
+  /// tick() will act on: nothing while the answer to a request is awaited (the worker's
+  /// wake-up brings it), so a late answer never makes the frame loop spin.
   [[nodiscard]] std::optional<SteadyTime> nextDue() const;
+  /// True after a timeout whose cancel could not be confirmed (backend unreachable): the screen
+  /// says the state is unknown, and the order is still followed until it reaches a final state.
+  [[nodiscard]] bool confirming() const { return m_confirming; }
 
  private:
   void createOrder();
   void applyOrder(const Order& order);
   void fail(Message message);
   void finishWithReceipt(devices::ReceiptVariant variant);
+  void pollOrder(SteadyTime now);
+  void confirmUnknownOutcome(const Order& order);
   [[nodiscard]] static std::string newIdempotencyKey();
 
   SessionContext& m_context;
@@ -103,6 +110,7 @@ class RechargeViewModel {
   SteadyTime m_nextPoll{};
   bool m_requestInFlight = false;
   bool m_cancelling = false;
+  bool m_confirming = false;
   bool m_receiptWanted = true;
   Message m_receiptMessage;
   std::uint64_t m_flow = 0;  // bumped on reset: stale continuations drop out

@@ -59,6 +59,21 @@ struct SessionContext {
   /// Called by view models after any call that failed because the backend is unreachable, and
   /// after any call that succeeded (the session's offline banner follows it).
   std::function<void(bool online)> reportLink;
+  /// Log line for staff (the app writes it to stderr / the journal). Optional.
+  std::function<void(const std::string& line)> log;
+  /// The site's name as the backend spells it on receipts, learnt from the first receipt data
+  /// seen and kept for the kiosk's run (not tenant data): every receipt, credited or pending,
+  /// then shows the same name. Empty until known (receipts fall back to settings.siteName).
+  std::string backendSiteName;
+  /// The language shown now. settings.language is the site's default (what maintenance saves);
+  /// a tenant's switch changes only this, and the attract screen restores the default.
+  Language language = Language::ZhCn;
+
+  void writeLog(const std::string& line) const {
+    if (log) {
+      log(line);
+    }
+  }
 };
 
 }  // namespace prepaid::kiosk

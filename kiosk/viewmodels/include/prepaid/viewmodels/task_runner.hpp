@@ -6,10 +6,12 @@
 // values: it must not touch a view model that may be gone — view models guard with a
 // generation counter (see KioskSession::clearTenant).
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -17,15 +19,34 @@ namespace prepaid::kiosk {
 
 using Continuation = std::function<void()>;
 using Work = std::function<Continuation()>;
+/// Applied on the UI thread instead of the continuation when the work threw (the exception's
+/// text as argument), so a view model can leave its "busy" state with an error.
+using Failure = std::function<void(const std::string& what)>;
 
 class TaskRunner {
  public:
   virtual ~TaskRunner() = default;
-  /// Queues `work` for a worker thread. Called on the UI thread.
-  virtual void run(Work work) = 0;
+  /// Queues `work` for a worker thread. Called on the UI thread. Any exception thrown by `work`
+  /// is caught on the worker and delivered as `onFailure(what)` on the UI thread (and reported
+  /// to the error reporter); it never crosses the thread.
+  void run(Work work, Failure onFailure = {});
   /// Applies the continuations that are ready, in completion order. Called on the UI thread at
-  /// the start of a frame. Returns how many were applied (the frame must redraw when > 0).
+  /// the start of a frame. Returns how many were applied (the frame must redraw when > 0). A
+  /// continuation that throws is reported and the others still run.
   virtual std::size_t drain() = 0;
+  /// Where caught exceptions are reported (UI thread; the app logs them). Optional.
+  void setErrorReporter(std::function<void(const std::string&)> reporter) {
+    m_reportError = std::move(reporter);
+  }
+
+ protected:
+  /// Queues the (already exception-safe) work.
+  virtual void submit(Work work) = 0;
+  /// Applies one continuation; an exception is reported, not thrown.
+  void apply(const Continuation& continuation) const;
+
+ private:
+  std::function<void(const std::string&)> m_reportError;
 };
 
 /// Worker threads + a mutex-protected main-thread queue. `wake` is called (from a worker) after
@@ -37,15 +58,22 @@ class ThreadPoolRunner final : public TaskRunner {
   ThreadPoolRunner(const ThreadPoolRunner&) = delete;
   ThreadPoolRunner& operator=(const ThreadPoolRunner&) = delete;
 
-  void run(Work work) override;
   std::size_t drain() override;
   /// Work queued or running (for tests and the maintenance screen).
   [[nodiscard]] std::size_t pending() const;
+  /// Blocks until every queued and running work item has finished, or `timeout` passed; true
+  /// when nothing is left. Before exiting, so a last audit post is not dropped by the
+  /// destructor (which discards queued work).
+  [[nodiscard]] bool waitIdle(std::chrono::milliseconds timeout);
+
+ protected:
+  void submit(Work work) override;
 
  private:
   void workerLoop();
   mutable std::mutex m_mutex;
   std::condition_variable m_wakeWorker;
+  std::condition_variable m_idle;
   std::deque<Work> m_work;
   std::vector<Continuation> m_done;
   std::size_t m_running = 0;
@@ -58,13 +86,15 @@ class ThreadPoolRunner final : public TaskRunner {
 /// thread; drain() then applies the continuations.
 class ManualRunner final : public TaskRunner {
  public:
-  void run(Work work) override { m_work.push_back(std::move(work)); }
   std::size_t drain() override;
   /// Runs every queued work item (and what those queue meanwhile is left for the next call).
   std::size_t runAll();
   /// runAll() + drain() until nothing is queued (bounded to avoid endless polling loops).
   void settle(int maxRounds = 20);
   [[nodiscard]] std::size_t queued() const { return m_work.size(); }
+
+ protected:
+  void submit(Work work) override { m_work.push_back(std::move(work)); }
 
  private:
   std::deque<Work> m_work;

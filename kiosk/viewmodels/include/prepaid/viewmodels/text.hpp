@@ -35,6 +35,12 @@ enum class Language { ZhCn, En };
 [[nodiscard]] std::uint32_t statusColour(api::MeterStatusCode status);
 /// The i18n key explaining a failed call to a tenant in plain words.
 [[nodiscard]] Message explain(const ClientError& error);
+/// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points above
+/// U+10FFFF). Scanner input is checked with it: a GBK QR or line noise is refused with a clear
+/// message instead of reaching the JSON encoder (which throws on invalid UTF-8).
+[[nodiscard]] bool isValidUtf8(std::string_view text);
+/// `text` safe to show and to encode: invalid bytes and control characters as "\xNN".
+[[nodiscard]] std::string printableText(std::string_view text);
 /// "2024-05-01T08:30:00+08:00" -> "2024-05-01 08:30" (the site's local time as sent).
 [[nodiscard]] std::string localTimeText(std::string_view rfc3339);
 
