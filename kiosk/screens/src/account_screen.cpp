@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "prepaid/screens/frame.hpp"
 
 namespace prepaid::kiosk::screens {
@@ -70,8 +72,8 @@ void AccountScreen::draw(Frame& frame) {
     p.text(p.fonts().body, ImVec2(cx + pad, iy), ui::colour::Text, reading);
     iy += p.fonts().body->FontSize + l.px(14);
     p.text(p.fonts().body, ImVec2(cx + pad, iy), ui::colour::Text,
-           p.t(card.water ? "account.today_water" : "account.today") + ": " + card.todayKwh +
-               (card.water ? " m³" : " kWh") + "    " + p.f(card.daysLeft));
+           p.t(card.water ? "account.today_water" : "account.today") + ": " + card.todayKwh + " " +
+               p.t(card.water ? "unit.m3" : "unit.kwh") + "    " + p.f(card.daysLeft));
     iy += p.fonts().body->FontSize + l.px(14);
     if (card.salesBlocked) {
       p.text(p.fonts().body, ImVec2(cx + pad, iy), ui::colour::Danger,
@@ -85,10 +87,14 @@ void AccountScreen::draw(Frame& frame) {
   const char* keys[4] = {"menu.usage", "menu.alarms", "menu.recharge", "menu.history"};
   const Screen targets[4] = {Screen::Usage, Screen::Alarms, Screen::Recharge, Screen::History};
   const float bw = (w - 3 * gap) / 4;
+  const bool allWater =
+      !account.meters.empty() &&
+      std::ranges::all_of(account.meters, [](const auto& m) { return m.medium == "water"; });
   for (int i = 0; i < 4; ++i) {
     const bool recharge = targets[i] == Screen::Recharge;
     const bool enabled = recharge ? s.online() : s.personal();
-    std::string label = p.t(keys[i]);
+    // A shop with water meters only has no electricity to look up.
+    std::string label = p.t(i == 0 && allWater ? std::string("menu.usage_water") : keys[i]);
     if (targets[i] == Screen::Alarms && !s.tenant().alarms.empty()) {
       label += " (" + std::to_string(s.tenant().alarms.size()) + ")";
     }

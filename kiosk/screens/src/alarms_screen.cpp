@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "prepaid/screens/frame.hpp"
 
 namespace prepaid::kiosk::screens {
@@ -15,18 +17,19 @@ void AlarmsScreen::draw(Frame& frame) {
     p.text(p.fonts().body, ImVec2(x, y), ui::colour::Muted, p.t("alarms.none"));
     return;
   }
-  const float rowH = l.px(120);
-  for (const auto& row : rows) {
-    if (y + rowH > frame.origin.y + frame.size.y) {
-      break;
-    }
-    p.panel(ImVec2(x, y), ImVec2(w, rowH - l.px(16)), ui::colour::Surface);
+  const float rowH = std::max(l.px(120), p.fonts().body->FontSize + l.px(40));
+  const auto visible = m_list.layout(
+      p, "alarms", ImVec2(x, y), ImVec2(w, frame.origin.y + frame.size.y - y), rows.size(), rowH);
+  const float rw = visible.rowWidth;
+  for (std::size_t i = 0; i < visible.count; ++i) {
+    const auto& row = rows[visible.first + i];
+    p.panel(ImVec2(x, y), ImVec2(rw, rowH - l.px(16)), ui::colour::Surface);
     p.panel(ImVec2(x, y), ImVec2(l.px(16), rowH - l.px(16)), ui::colour::Danger, 4);
     const float ty = y + (rowH - l.px(16) - p.fonts().body->FontSize) / 2;
     p.text(p.fonts().body, ImVec2(x + l.px(40), ty), ui::colour::Text, p.t(row.kindKey));
-    p.text(p.fonts().body, ImVec2(x + w * 0.45F, ty), ui::colour::Muted,
+    p.text(p.fonts().body, ImVec2(x + rw * 0.45F, ty), ui::colour::Muted,
            p.t("account.meter") + " " + row.meterSerial);
-    p.text(p.fonts().body, ImVec2(x + w * 0.72F, ty), ui::colour::Muted, row.raisedAt);
+    p.text(p.fonts().body, ImVec2(x + rw * 0.72F, ty), ui::colour::Muted, row.raisedAt);
     y += rowH;
   }
 }

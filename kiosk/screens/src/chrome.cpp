@@ -2,6 +2,36 @@
 
 namespace prepaid::kiosk::screens {
 
+bool idleHintShown(KioskSession& session, SteadyTime now) {
+  if (session.screen() == Screen::Attract) {
+    return false;
+  }
+  if (session.screen() == Screen::Recharge) {
+    // KioskSession::tick does not time out these steps (the payment countdown bounds them).
+    switch (session.recharge().step()) {
+      case RechargeViewModel::Step::Creating:
+      case RechargeViewModel::Step::Waiting:
+      case RechargeViewModel::Step::Crediting:
+        return false;
+      default:
+        break;
+    }
+  }
+  return session.idleSecondsLeft(now) <= 15;
+}
+
+const char* energyUnitKey(std::string_view medium) {
+  return medium == "water" ? "unit.m3" : "unit.kwh";
+}
+
+std::string mediumKey(std::string_view electricityKey, std::string_view medium) {
+  std::string key(electricityKey);
+  if (medium == "water") {
+    key += "_water";
+  }
+  return key;
+}
+
 void drawChrome(Frame& frame) {
   auto& p = frame.paint;
   const auto& l = p.layout();
@@ -58,8 +88,8 @@ void drawChrome(Frame& frame) {
     top += bannerH;
   }
   float bottom = l.height;
-  const int idleLeft = s.idleSecondsLeft(frame.now);
-  if (s.screen() != Screen::Attract && idleLeft <= 15) {
+  if (idleHintShown(s, frame.now)) {
+    const int idleLeft = s.idleSecondsLeft(frame.now);
     const float hintH = l.px(64);
     bottom -= hintH;
     p.panel(ImVec2(0, bottom), ImVec2(l.width, hintH), ui::colour::rgb(0xFFF3E0), 0);

@@ -1,3 +1,5 @@
+#include <string_view>
+
 #include "prepaid/screens/frame.hpp"
 
 namespace prepaid::kiosk::screens {
@@ -6,26 +8,40 @@ namespace {
 
 using Field = MaintenanceViewModel::Field;
 
-// An on-screen keyboard for staff (usernames, passwords, URLs); 10 keys per row.
+// An on-screen keyboard for staff (usernames, passwords, URLs): 40 keys, 10 per row where that
+// leaves keys of at least 64 px (fewer per row otherwise), and a shift row under them.
+constexpr std::string_view LowerKeys = "1234567890qwertyuiopasdfghjkl-zxcvbnm./<";
+constexpr std::string_view UpperKeys = "1234567890QWERTYUIOPASDFGHJKL:ZXCVBNM_@<";
+
+float shiftRowHeight(const ui::Layout& l) {
+  return l.target(84);
+}
+
+// The height the keyboard takes in a box `width` wide and `preferred` high: more than
+// `preferred` when its keys would otherwise be under 64 px.
+float keyboardHeight(ui::Painter& p, float width, float preferred) {
+  const float gap = p.layout().px(14);
+  const float keysH = preferred - shiftRowHeight(p.layout()) - gap;
+  const ui::KeyGrid grid = p.keyGrid(LowerKeys.size(), 10, ImVec2(width, keysH));
+  return grid.height() + gap + shiftRowHeight(p.layout());
+}
+
 void keyboard(Frame& frame, MaintenanceViewModel& vm, bool& shift, ImVec2 pos, ImVec2 size) {
   auto& p = frame.paint;
-  const std::string_view lower = "1234567890qwertyuiopasdfghjkl-zxcvbnm./<";
-  const std::string_view upper = "1234567890QWERTYUIOPASDFGHJKL:ZXCVBNM_@<";
-  // Five rows (four of keys, one for shift): each at least a 64 px target.
-  const float keysH = size.y * 0.8F;
+  const float gap = p.layout().px(14);
+  const float shiftH = shiftRowHeight(p.layout());
+  const ImVec2 keysSize(size.x, size.y - shiftH - gap);
   if (auto key =
-          p.keypad("kbd", pos, ImVec2(size.x, keysH), shift ? upper : lower, 10, p.fonts().body)) {
+          p.keypad("kbd", pos, keysSize, shift ? UpperKeys : LowerKeys, 10, p.fonts().body)) {
     if (*key == '<') {
       vm.backspace();
     } else {
       vm.key(*key);
     }
   }
-  const float gap = p.layout().px(14);
-  const float rowY = pos.y + keysH + gap;
-  const float rowH = size.y - keysH - gap;
-  if (p.button("shift", shift ? "abc" : "ABC :_@", ImVec2(pos.x, rowY), ImVec2(size.x * 0.4F, rowH),
-               ui::Tone::Secondary)) {
+  const float rowY = pos.y + p.keyGrid(LowerKeys.size(), 10, keysSize).height() + gap;
+  if (p.button("shift", shift ? "abc" : "ABC :_@", ImVec2(pos.x, rowY),
+               ImVec2(std::max(ui::MinTargetPx, size.x * 0.4F), shiftH), ui::Tone::Secondary)) {
     shift = !shift;
   }
 }
@@ -88,9 +104,11 @@ void MaintenanceScreen::draw(Frame& frame) {
     }
     y += l.target(120) + gap;
     if (l.portrait) {
-      keyboard(frame, vm, m_shift, ImVec2(x, y), ImVec2(w, std::min(kbH, bottom - y)));
+      const float height = std::min(kbH, bottom - y);
+      keyboard(frame, vm, m_shift, ImVec2(x, y), ImVec2(w, keyboardHeight(p, w, height)));
     } else {
-      keyboard(frame, vm, m_shift, sideKeyboard, ImVec2(sideKeyboardSize.x, kbH));
+      keyboard(frame, vm, m_shift, sideKeyboard,
+               ImVec2(sideKeyboardSize.x, keyboardHeight(p, sideKeyboardSize.x, kbH)));
     }
     return;
   }
@@ -159,20 +177,38 @@ void MaintenanceScreen::draw(Frame& frame) {
     vm.saveSettings();
   }
   y += bh + gap;
-  // The last audit entries of this visit (what went to the backend).
-  int shown = 0;
-  for (const auto& entry : vm.auditLog()) {
-    if (++shown > 3) {
-      break;
-    }
-    p.text(p.fonts().small, ImVec2(x, y), ui::colour::Muted, entry);
-    y += p.fonts().small->FontSize + l.px(6);
-  }
+  // The audit entries of this visit (what went to the backend), as a paged list: under the
+  // fields in portrait (above the keyboard), under the keyboard in landscape.
+  ImVec2 listPos;
+  ImVec2 listSize;
   if (l.portrait) {
-    const float kbTop = std::max(y + gap, bottom - kbH);
-    keyboard(frame, vm, m_shift, ImVec2(x, kbTop), ImVec2(w, bottom - kbTop));
+    const float kbHeight = keyboardHeight(p, w, kbH);
+    const float kbTop = std::max(y + gap, bottom - kbHeight);
+    keyboard(frame, vm, m_shift, ImVec2(x, kbTop), ImVec2(w, kbHeight));
+    listPos = ImVec2(x, y);
+    listSize = ImVec2(w, kbTop - gap - y);
   } else {
-    keyboard(frame, vm, m_shift, sideKeyboard, ImVec2(sideKeyboardSize.x, kbH));
+    const float kbHeight = keyboardHeight(p, sideKeyboardSize.x, kbH);
+    keyboard(frame, vm, m_shift, sideKeyboard, ImVec2(sideKeyboardSize.x, kbHeight));
+    listPos = ImVec2(sideKeyboard.x, sideKeyboard.y + kbHeight + gap);
+    listSize = ImVec2(sideKeyboardSize.x, bottom - listPos.y);
+  }
+  const auto& log = vm.auditLog();
+  if (log.empty() || listSize.y < p.fonts().small->FontSize) {
+    return;
+  }
+  p.text(p.fonts().small, listPos, ui::colour::Text, p.t("maintenance.audit"));
+  const float titleH = p.fonts().small->FontSize + l.px(8);
+  const float rowH = p.fonts().small->FontSize + l.px(10);
+  const auto visible =
+      m_auditList.layout(p, "audit", ImVec2(listPos.x, listPos.y + titleH),
+                         ImVec2(listSize.x, listSize.y - titleH), log.size(), rowH);
+  for (std::size_t i = 0; i < visible.count; ++i) {
+    const float ry = listPos.y + titleH + static_cast<float>(i) * rowH;
+    p.drawList()->PushClipRect(ImVec2(listPos.x, ry),
+                               ImVec2(listPos.x + visible.rowWidth, ry + rowH), true);
+    p.text(p.fonts().small, ImVec2(listPos.x, ry), ui::colour::Muted, log[visible.first + i]);
+    p.drawList()->PopClipRect();
   }
 }
 

@@ -55,8 +55,17 @@ void drawChoose(Frame& frame, RechargeViewModel& vm) {
   const float channelH = l.target(100);
   const float colW = l.portrait ? w : w * 0.56F;
   const std::size_t perRow = l.portrait ? presets.size() : 2;
-  const float presetH = l.target(130);
   const float presetW = (colW - gap * static_cast<float>(perRow - 1)) / static_cast<float>(perRow);
+  const std::size_t presetRows = (presets.size() + perRow - 1) / perRow;
+  // Landscape: the presets share the left column with the channel and pay buttons at its foot,
+  // so on a low screen (a shop with several meters, 1366x768) they give up height, down to a
+  // touch target, rather than run into the channel buttons.
+  float presetH = l.target(130);
+  if (!l.portrait && presetRows > 0) {
+    const float rowsF = static_cast<float>(presetRows);
+    const float room = bottom - payH - channelH - 2 * gap - y - gap * rowsF;
+    presetH = std::max(ui::MinTargetPx, std::min(presetH, room / rowsF));
+  }
   for (std::size_t i = 0; i < presets.size(); ++i) {
     const bool selected = vm.customDigits().empty() && vm.amountFen() == presets[i];
     const float px = x + static_cast<float>(i % perRow) * (presetW + gap);
@@ -67,7 +76,6 @@ void drawChoose(Frame& frame, RechargeViewModel& vm) {
       vm.choosePreset(presets[i]);
     }
   }
-  const std::size_t presetRows = (presets.size() + perRow - 1) / perRow;
   y += static_cast<float>(presetRows) * (presetH + gap);
   // Custom amount: display box and keypad.
   const float padX = l.portrait ? x + w - l.px(640) : x + colW + l.px(60);

@@ -11,11 +11,19 @@ void UsageScreen::draw(Frame& frame) {
   const float x = frame.origin.x;
   const float w = frame.size.x;
   float y = frame.origin.y;
-  p.text(p.fonts().large, ImVec2(x, y), ui::colour::Text, p.t("usage.title"));
-  // Meter selector when the shop has several meters.
+  // Units and words follow the meter's kind: a water meter's chart is in m³ and 水费, not 电费.
   const auto& meters = s.tenant().account.meters;
+  std::string medium = "electricity";
+  for (const auto& meter : meters) {
+    if (meter.meterId == vm.meterId()) {
+      medium = meter.medium;
+    }
+  }
+  const std::string title = p.t(mediumKey("usage.title", medium));
+  p.text(p.fonts().large, ImVec2(x, y), ui::colour::Text, title);
+  // Meter selector when the shop has several meters.
   if (meters.size() > 1) {
-    float mx = x + p.measure(p.fonts().large, p.t("usage.title")).x + l.px(40);
+    float mx = x + p.measure(p.fonts().large, title).x + l.px(40);
     for (const auto& meter : meters) {
       const float bw = p.measure(p.fonts().body, meter.serial).x + l.px(48);
       if (p.button(joinId("m", meter.meterId).c_str(), meter.serial, ImVec2(mx, y),
@@ -39,19 +47,22 @@ void UsageScreen::draw(Frame& frame) {
       vm.setGranularity(periods[i]);
     }
   }
-  if (p.button("energy", p.t("usage.energy"), ImVec2(x + 3 * (tabW + gap), y), ImVec2(tabW, tabH),
+  if (p.button("energy", p.t(mediumKey("usage.energy", medium)), ImVec2(x + 3 * (tabW + gap), y),
+               ImVec2(tabW, tabH),
                vm.metric() == UsageMetric::Energy ? ui::Tone::Selected : ui::Tone::Secondary)) {
     vm.setMetric(UsageMetric::Energy);
   }
-  if (p.button("money", p.t("usage.money"), ImVec2(x + 4 * (tabW + gap), y), ImVec2(tabW, tabH),
+  if (p.button("money", p.t(mediumKey("usage.money", medium)), ImVec2(x + 4 * (tabW + gap), y),
+               ImVec2(tabW, tabH),
                vm.metric() == UsageMetric::Money ? ui::Tone::Selected : ui::Tone::Secondary)) {
     vm.setMetric(UsageMetric::Money);
   }
   y += tabH + gap;
   const auto chart = vm.chart();
+  const std::string unit =
+      p.t(vm.metric() == UsageMetric::Money ? "unit.yuan" : energyUnitKey(medium));
   p.text(p.fonts().body, ImVec2(x, y), ui::colour::Text,
-         p.f({"usage.total",
-              {yuanText(chart.sum), p.t(chart.unitKey.empty() ? "unit.kwh" : chart.unitKey)}}));
+         p.f({"usage.total", {yuanText(chart.sum), unit}}));
   y += p.fonts().body->FontSize + gap;
   const float bottom = frame.origin.y + frame.size.y;
   p.panel(ImVec2(x, y), ImVec2(w, bottom - y), ui::colour::Surface);

@@ -36,6 +36,8 @@ ImVec2 Painter::measure(ImFont* font, std::string_view text) {
 void Painter::text(ImFont* font, ImVec2 pos, ImU32 colour, std::string_view text) {
   m_fonts.require(text, font);
   m_texts.emplace_back(text);
+  m_textBoxes.push_back(TextBox{pos, font->CalcTextSizeA(font->FontSize, 1e9F, 0.0F, text.data(),
+                                                         text.data() + text.size())});
   drawList()->AddText(font, font->FontSize, pos, colour, text.data(), text.data() + text.size());
 }
 
@@ -53,6 +55,7 @@ float Painter::textWrapped(ImFont* font, ImVec2 pos, float width, ImU32 colour,
   drawList()->AddText(font, font->FontSize, pos, colour, text.data(), text.data() + text.size(),
                       width);
   m_texts.emplace_back(text);
+  m_textBoxes.push_back(TextBox{pos, size});
   return size.y;
 }
 
@@ -161,13 +164,15 @@ bool Painter::area(const char* id, ImVec2 pos, ImVec2 size) {
   return released;
 }
 
+KeyGrid Painter::keyGrid(std::size_t keys, int columns, ImVec2 size) const {
+  return makeKeyGrid(keys, columns, size.x, size.y, m_layout.px(14));
+}
+
 std::optional<char> Painter::keypad(const char* id, ImVec2 pos, ImVec2 size, std::string_view keys,
                                     int columns, ImFont* font) {
-  const int rows = static_cast<int>((keys.size() + static_cast<std::size_t>(columns) - 1) /
-                                    static_cast<std::size_t>(columns));
-  const float gap = m_layout.px(14);
-  const float w = (size.x - gap * static_cast<float>(columns - 1)) / static_cast<float>(columns);
-  const float h = (size.y - gap * static_cast<float>(rows - 1)) / static_cast<float>(rows);
+  const KeyGrid grid = keyGrid(keys.size(), columns, size);
+  const float w = grid.cellWidth;
+  const float h = grid.cellHeight;
   std::optional<char> pressed;
   ImGui::PushID(id);
   m_idPrefix = std::string(id) + ":";
@@ -176,10 +181,10 @@ std::optional<char> Painter::keypad(const char* id, ImVec2 pos, ImVec2 size, std
     if (key == ' ') {
       continue;
     }
-    const int row = static_cast<int>(i) / columns;
-    const int col = static_cast<int>(i) % columns;
-    const ImVec2 at(pos.x + static_cast<float>(col) * (w + gap),
-                    pos.y + static_cast<float>(row) * (h + gap));
+    const int row = static_cast<int>(i) / grid.columns;
+    const int col = static_cast<int>(i) % grid.columns;
+    const ImVec2 at(pos.x + static_cast<float>(col) * (w + grid.gap),
+                    pos.y + static_cast<float>(row) * (h + grid.rowGap));
     const std::string label = key == '<' ? "⌫" : std::string(1, key);
     const char keyId[2] = {key, 0};
     const bool isBack = key == '<';

@@ -7,6 +7,7 @@
 
 #include <imgui.h>
 
+#include "prepaid/screens/scroll_list.hpp"
 #include "prepaid/ui/painter.hpp"
 #include "prepaid/viewmodels/kiosk_session.hpp"
 
@@ -35,6 +36,15 @@ struct Frame {
 /// Header (site, clock, home/back, language), offline banner, idle hint. Sets frame.origin and
 /// frame.size to the area left for the screen.
 void drawChrome(Frame& frame);
+/// True when the "returning to the start in N s" hint shows: not on attract, within 15 s of
+/// the idle timeout, and never while a payment is in flight (creating the order, waiting for
+/// the customer, crediting the meter): the session does not return to attract then, and the
+/// countdown on the QR screen is the only clock the tenant should see.
+[[nodiscard]] bool idleHintShown(KioskSession& session, SteadyTime now);
+/// "unit.kwh" or "unit.m3" for a meter of `medium` ("electricity" | "water").
+[[nodiscard]] const char* energyUnitKey(std::string_view medium);
+/// The meter kind's word for a usage text: `electricityKey` or its "_water" variant.
+[[nodiscard]] std::string mediumKey(std::string_view electricityKey, std::string_view medium);
 
 class AttractScreen {
  public:
@@ -58,10 +68,16 @@ class UsageScreen {
 class AlarmsScreen {
  public:
   void draw(Frame& frame);
+
+ private:
+  ScrollList m_list;
 };
 class HistoryScreen {
  public:
   void draw(Frame& frame);
+
+ private:
+  ScrollList m_list;
 };
 class RechargeScreen {
  public:
@@ -73,6 +89,7 @@ class MaintenanceScreen {
 
  private:
   bool m_shift = false;
+  ScrollList m_auditList;
 };
 
 /// Draws the chrome and the current screen.

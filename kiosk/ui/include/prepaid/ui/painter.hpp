@@ -79,8 +79,11 @@ class Painter {
               Tone tone = Tone::Primary, bool enabled = true, ImFont* font = nullptr);
   /// An invisible touch area (a text field); true when released over it.
   bool area(const char* id, ImVec2 pos, ImVec2 size);
-  /// A grid of keys; returns the key released. `keys` holds one char per key: '<' is drawn as
-  /// backspace, ' ' leaves a gap.
+  /// The grid keypad() draws for `keys` keys in `size` (columns reflow so keys stay >= 64 px):
+  /// callers use its height() to place what follows.
+  [[nodiscard]] KeyGrid keyGrid(std::size_t keys, int columns, ImVec2 size) const;
+  /// A grid of keys (keyGrid()); returns the key released. `keys` holds one char per key: '<' is
+  /// drawn as backspace, ' ' leaves a gap.
   std::optional<char> keypad(const char* id, ImVec2 pos, ImVec2 size, std::string_view keys,
                              int columns, ImFont* font = nullptr);
   /// A QR code with a quiet zone of 4 modules, `side` pixels square.
@@ -102,6 +105,12 @@ class Painter {
   };
   [[nodiscard]] const std::vector<Target>& targets() const { return m_targets; }
   [[nodiscard]] const std::vector<std::string>& texts() const { return m_texts; }
+  /// Where each of texts() was drawn (same order): its top-left corner and size in pixels.
+  struct TextBox {
+    ImVec2 pos;
+    ImVec2 size;
+  };
+  [[nodiscard]] const std::vector<TextBox>& textBoxes() const { return m_textBoxes; }
 
  private:
   FontSet& m_fonts;
@@ -112,6 +121,7 @@ class Painter {
   std::string m_idPrefix;  // the keypad a key belongs to
   std::vector<Target> m_targets;
   std::vector<std::string> m_texts;
+  std::vector<TextBox> m_textBoxes;
   std::string m_qrText;  // cache: encoding once per payment, not per frame
   std::optional<std::pair<int, std::vector<std::uint8_t>>> m_qr;
 };
