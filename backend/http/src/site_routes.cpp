@@ -141,6 +141,45 @@ std::expected<void, ApiError> checkMeterReferences(store::WriteTransaction& tx,
   return {};
 }
 
+/// A profile the site knows (HttpOptions::meterProfiles; not checked when that list is empty).
+std::expected<void, ApiError> checkProfile(const ServerCore& core, const std::string& profile) {
+  const auto& known = core.options().meterProfiles;
+  if (known.empty() || std::ranges::find(known, profile) != known.end()) {
+    return {};
+  }
+  std::string names;
+  for (const auto& name : known) {
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  return std::unexpected(
+      apiError(ErrorCode::InvalidField,
+               "field 'profile': no meter profile '" + profile + "' (known: " + names + ")"));
+}
+
+/// Another meter already answering on this gateway at this unit address, if any.
+std::expected<void, ApiError> checkBusAddress(store::WriteTransaction& tx,
+                                              const store::Meter& meter) {
+  PREPAID_TRY_STORE(onGateway, tx.meters().metersOnGateway(meter.gatewayId));
+  for (const auto& other : *onGateway) {
+    if (other.id != meter.id && other.unitAddress == meter.unitAddress && !other.replacedBy) {
+      return std::unexpected(
+          apiError(ErrorCode::Conflict, "meter " + std::to_string(other.id) + " (" + other.serial +
+                                            ") already uses unit address " +
+                                            std::to_string(meter.unitAddress) + " on gateway " +
+                                            std::to_string(meter.gatewayId)));
+    }
+  }
+  return {};
+}
+
+Json shopJson(const store::Shop& shop) {
+  return {{"shop_id", shop.id},
+          {"floor_id", shop.floorId},
+          {"number", shop.number},
+          {"area_centi_m2", shop.areaCentiM2},
+          {"head_count", shop.headCount}};
+}
+
 // [SECTION] CSV
 
 std::vector<std::string> splitCsvLine(const std::string& line, bool& ok) {
@@ -454,6 +493,7 @@ void registerSiteRoutes(ServerCore& core) {
                  [&core](Request& request) -> Result {
                    api::FieldReader fields(request.body);
                    PREPAID_TRY(meter, meterFromJson(fields));
+                   PREPAID_TRY(profileKnown, checkProfile(core, meter->profile));
                    Json created;
                    auto written = writeStore(
                        core.store(),
@@ -475,192 +515,410 @@ void registerSiteRoutes(ServerCore& core) {
                .jsonBody());
 
   core.add(
-      route("POST", "/api/v1/meters/import", Access::Staff, "site",
-            "Batch import meters from CSV (header row: serial,profile,unit_address,gateway,"
-            "shop_number,medium,billing_mode,alarm1_fen,alarm2_fen,overload_threshold_w,"
-            "trip_policy); all rows or none, with a per-row error report",
-            [&core](Request& request) -> Result {
-              Json errors = Json::array();
-              auto rowError = [&](std::int64_t row, std::string_view column,
-                                  const std::string& message) {
-                errors.push_back({{"row", row}, {"column", column}, {"message", message}});
-              };
-              // One pass inside one write transaction: each row's syntax and its references
-              // (gateway, shop, serial taken, serial twice in the file) are checked together, so
-              // the report lists every problem of every row at once; any problem rolls the
-              // whole file back.
-              std::int64_t imported = 0;
-              auto written = writeStore(
-                  core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
-                    errors = Json::array();  // in case the store runs this again
-                    imported = 0;
-                    PREPAID_TRY_STORE(gateways, tx.gateways().gateways());
-                    std::istringstream stream(request.raw.body);
-                    std::string line;
-                    std::int64_t lineNumber = 0;
-                    std::int64_t rowCount = 0;
-                    std::vector<std::size_t> columnIndex(CsvColumns.size(), SIZE_MAX);
-                    bool header = true;
-                    std::set<std::string> serials;
-                    while (std::getline(stream, line)) {
-                      ++lineNumber;
-                      if (!line.empty() && line.back() == '\r') {
-                        line.pop_back();
-                      }
-                      if (lineNumber == 1 && line.starts_with("\xEF\xBB\xBF")) {
-                        line.erase(0, 3);  // Excel's UTF-8 BOM
-                      }
-                      if (line.empty()) {
-                        continue;
-                      }
-                      bool ok = true;
-                      auto cells = splitCsvLine(line, ok);
-                      if (!ok) {
-                        rowError(lineNumber, "", "unterminated quoted field");
-                        continue;
-                      }
-                      if (header) {
-                        header = false;
-                        for (std::size_t i = 0; i < cells.size(); ++i) {
-                          const auto it = std::ranges::find(CsvColumns, std::string_view(cells[i]));
-                          if (it == CsvColumns.end()) {
-                            rowError(lineNumber, cells[i], "unknown column");
-                          } else {
-                            columnIndex[static_cast<std::size_t>(it - CsvColumns.begin())] = i;
-                          }
-                        }
-                        for (std::size_t c = 0; c < 4; ++c) {
-                          if (columnIndex[c] == SIZE_MAX) {
-                            rowError(lineNumber, CsvColumns[c], "required column missing");
-                          }
-                        }
-                        if (!errors.empty()) {
-                          break;  // rows cannot be read without a good header
-                        }
-                        continue;
-                      }
-                      if (++rowCount > 5000) {
-                        rowError(lineNumber, "", "at most 5000 meters per import");
-                        break;
-                      }
-                      // Each row becomes the JSON a single create takes, so both paths validate
-                      // identically.
-                      Json object = Json::object();
-                      MeterInput input;
-                      bool rowOk = true;
-                      for (std::size_t c = 0; c < CsvColumns.size(); ++c) {
-                        if (columnIndex[c] == SIZE_MAX || columnIndex[c] >= cells.size() ||
-                            cells[columnIndex[c]].empty()) {
-                          continue;
-                        }
-                        const auto& cell = cells[columnIndex[c]];
-                        const auto column = CsvColumns[c];
-                        if (column == "gateway") {
-                          input.gatewayName = cell;
-                        } else if (column == "shop_number") {
-                          input.shopNumber = cell;
-                        } else if (column == "unit_address" || column.ends_with("_fen") ||
-                                   column.ends_with("_w")) {
-                          std::int64_t number = 0;
-                          const auto [ptr, ec] =
-                              std::from_chars(cell.data(), cell.data() + cell.size(), number);
-                          if (ec != std::errc{} || ptr != cell.data() + cell.size()) {
-                            rowError(lineNumber, column, "must be an integer");
-                            rowOk = false;
-                          } else {
-                            object[std::string(column)] = number;
-                          }
+      route(
+          "POST", "/api/v1/meters/import", Access::Staff, "site",
+          "Batch import meters from CSV (header row: serial,profile,unit_address,gateway,"
+          "shop_number,medium,billing_mode,alarm1_fen,alarm2_fen,overload_threshold_w,"
+          "trip_policy); all rows or none, with a per-row error report",
+          [&core](Request& request) -> Result {
+            Json errors = Json::array();
+            auto rowError = [&](std::int64_t row, std::string_view column,
+                                const std::string& message) {
+              errors.push_back({{"row", row}, {"column", column}, {"message", message}});
+            };
+            // One pass inside one write transaction: each row's syntax and its references
+            // (gateway, shop, serial taken, serial twice in the file) are checked together, so
+            // the report lists every problem of every row at once; any problem rolls the
+            // whole file back.
+            std::int64_t imported = 0;
+            auto written = writeStore(
+                core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                  errors = Json::array();  // in case the store runs this again
+                  imported = 0;
+                  PREPAID_TRY_STORE(gateways, tx.gateways().gateways());
+                  std::istringstream stream(request.raw.body);
+                  std::string line;
+                  std::int64_t lineNumber = 0;
+                  std::int64_t rowCount = 0;
+                  std::vector<std::size_t> columnIndex(CsvColumns.size(), SIZE_MAX);
+                  bool header = true;
+                  std::set<std::string> serials;
+                  while (std::getline(stream, line)) {
+                    ++lineNumber;
+                    if (!line.empty() && line.back() == '\r') {
+                      line.pop_back();
+                    }
+                    if (lineNumber == 1 && line.starts_with("\xEF\xBB\xBF")) {
+                      line.erase(0, 3);  // Excel's UTF-8 BOM
+                    }
+                    if (line.empty()) {
+                      continue;
+                    }
+                    bool ok = true;
+                    auto cells = splitCsvLine(line, ok);
+                    if (!ok) {
+                      rowError(lineNumber, "", "unterminated quoted field");
+                      continue;
+                    }
+                    if (header) {
+                      header = false;
+                      for (std::size_t i = 0; i < cells.size(); ++i) {
+                        const auto it = std::ranges::find(CsvColumns, std::string_view(cells[i]));
+                        if (it == CsvColumns.end()) {
+                          rowError(lineNumber, cells[i], "unknown column");
                         } else {
-                          object[std::string(column)] = cell;
+                          columnIndex[static_cast<std::size_t>(it - CsvColumns.begin())] = i;
                         }
                       }
-                      std::optional<store::Meter> meter;
-                      if (rowOk) {
-                        object["gateway_id"] = 1;  // placeholder; resolved by name below
-                        api::FieldReader fields(object);
-                        auto parsed = meterFromJson(fields);
-                        if (parsed) {
-                          meter = *parsed;
+                      for (std::size_t c = 0; c < 4; ++c) {
+                        if (columnIndex[c] == SIZE_MAX) {
+                          rowError(lineNumber, CsvColumns[c], "required column missing");
+                        }
+                      }
+                      if (!errors.empty()) {
+                        break;  // rows cannot be read without a good header
+                      }
+                      continue;
+                    }
+                    if (++rowCount > 5000) {
+                      rowError(lineNumber, "", "at most 5000 meters per import");
+                      break;
+                    }
+                    // Each row becomes the JSON a single create takes, so both paths validate
+                    // identically.
+                    Json object = Json::object();
+                    MeterInput input;
+                    bool rowOk = true;
+                    for (std::size_t c = 0; c < CsvColumns.size(); ++c) {
+                      if (columnIndex[c] == SIZE_MAX || columnIndex[c] >= cells.size() ||
+                          cells[columnIndex[c]].empty()) {
+                        continue;
+                      }
+                      const auto& cell = cells[columnIndex[c]];
+                      const auto column = CsvColumns[c];
+                      if (column == "gateway") {
+                        input.gatewayName = cell;
+                      } else if (column == "shop_number") {
+                        input.shopNumber = cell;
+                      } else if (column == "unit_address" || column.ends_with("_fen") ||
+                                 column.ends_with("_w")) {
+                        std::int64_t number = 0;
+                        const auto [ptr, ec] =
+                            std::from_chars(cell.data(), cell.data() + cell.size(), number);
+                        if (ec != std::errc{} || ptr != cell.data() + cell.size()) {
+                          rowError(lineNumber, column, "must be an integer");
+                          rowOk = false;
                         } else {
-                          rowError(lineNumber, "", parsed.error().message);
+                          object[std::string(column)] = number;
+                        }
+                      } else {
+                        object[std::string(column)] = cell;
+                      }
+                    }
+                    std::optional<store::Meter> meter;
+                    if (rowOk) {
+                      object["gateway_id"] = 1;  // placeholder; resolved by name below
+                      api::FieldReader fields(object);
+                      auto parsed = meterFromJson(fields);
+                      if (parsed) {
+                        meter = *parsed;
+                        if (auto profileKnown = checkProfile(core, meter->profile); !profileKnown) {
+                          rowError(lineNumber, "profile", profileKnown.error().message);
                           rowOk = false;
                         }
+                      } else {
+                        rowError(lineNumber, "", parsed.error().message);
+                        rowOk = false;
                       }
-                      // References, also for a row whose other cells are wrong.
-                      std::optional<store::GatewayId> gatewayId;
-                      if (input.gatewayName.empty()) {
-                        rowError(lineNumber, "gateway", "required");
+                    }
+                    // References, also for a row whose other cells are wrong.
+                    std::optional<store::GatewayId> gatewayId;
+                    if (input.gatewayName.empty()) {
+                      rowError(lineNumber, "gateway", "required");
+                      rowOk = false;
+                    } else {
+                      const auto gateway = std::ranges::find_if(
+                          *gateways, [&](const auto& g) { return g.name == input.gatewayName; });
+                      if (gateway == gateways->end()) {
+                        rowError(lineNumber, "gateway",
+                                 "no gateway named '" + input.gatewayName + "'");
                         rowOk = false;
                       } else {
-                        const auto gateway = std::ranges::find_if(
-                            *gateways, [&](const auto& g) { return g.name == input.gatewayName; });
-                        if (gateway == gateways->end()) {
-                          rowError(lineNumber, "gateway",
-                                   "no gateway named '" + input.gatewayName + "'");
-                          rowOk = false;
-                        } else {
-                          gatewayId = gateway->id;
-                        }
+                        gatewayId = gateway->id;
                       }
-                      std::optional<store::ShopId> shopId;
-                      if (!input.shopNumber.empty()) {
-                        auto shop = tx.buildings().shopByNumber(input.shopNumber);
-                        if (shop) {
-                          shopId = shop->id;
-                        } else if (shop.error().code == store::StoreErrorCode::NotFound) {
-                          rowError(lineNumber, "shop_number", "no shop '" + input.shopNumber + "'");
-                          rowOk = false;
-                        } else {
-                          return std::unexpected(fromStore(shop.error()));
-                        }
-                      }
-                      const auto serial = object.value("serial", std::string());
-                      if (!serial.empty() && !serials.insert(serial).second) {
-                        rowError(lineNumber, "serial",
-                                 "serial '" + serial + "' appears twice in the file");
+                    }
+                    std::optional<store::ShopId> shopId;
+                    if (!input.shopNumber.empty()) {
+                      auto shop = tx.buildings().shopByNumber(input.shopNumber);
+                      if (shop) {
+                        shopId = shop->id;
+                      } else if (shop.error().code == store::StoreErrorCode::NotFound) {
+                        rowError(lineNumber, "shop_number", "no shop '" + input.shopNumber + "'");
                         rowOk = false;
+                      } else {
+                        return std::unexpected(fromStore(shop.error()));
                       }
-                      if (!rowOk || !meter) {
-                        continue;
-                      }
-                      meter->gatewayId = *gatewayId;
-                      meter->shopId = shopId;
-                      auto added = tx.meters().add(*meter);
-                      if (!added) {
-                        const bool duplicate =
-                            added.error().code == store::StoreErrorCode::Duplicate;
-                        rowError(lineNumber, duplicate ? "serial" : "",
-                                 duplicate ? "serial '" + meter->serial + "' exists already"
-                                           : added.error().message);
-                        continue;
-                      }
-                      ++imported;
                     }
-                    if (header && errors.empty()) {
-                      rowError(0, "", "the file is empty (a header row is required)");
+                    const auto serial = object.value("serial", std::string());
+                    if (!serial.empty() && !serials.insert(serial).second) {
+                      rowError(lineNumber, "serial",
+                               "serial '" + serial + "' appears twice in the file");
+                      rowOk = false;
                     }
-                    if (!errors.empty()) {
-                      // Nothing half-imported: any bad row rolls the whole file back.
-                      return std::unexpected(apiError(ErrorCode::InvalidCsv, "import refused"));
+                    if (!rowOk || !meter) {
+                      continue;
                     }
-                    PREPAID_TRY_STORE(audited, core.audit(tx, request, "meter.import", "meters",
-                                                          nullptr, Json{{"imported", imported}}));
-                    return {};
-                  });
-              if (!written && written.error().code != ErrorCode::InvalidCsv) {
-                return std::unexpected(written.error());
-              }
-              if (!errors.empty()) {
-                ApiError error =
-                    apiError(ErrorCode::InvalidCsv,
-                             std::to_string(errors.size()) + " row error(s); nothing was imported");
-                error.details = Json{{"rows", errors}};
-                return std::unexpected(error);
-              }
-              return jsonReply(Json{{"imported", imported}}, 201);
-            })
+                    meter->gatewayId = *gatewayId;
+                    meter->shopId = shopId;
+                    auto added = tx.meters().add(*meter);
+                    if (!added) {
+                      const bool duplicate = added.error().code == store::StoreErrorCode::Duplicate;
+                      rowError(lineNumber, duplicate ? "serial" : "",
+                               duplicate ? "serial '" + meter->serial + "' exists already"
+                                         : added.error().message);
+                      continue;
+                    }
+                    ++imported;
+                  }
+                  if (header && errors.empty()) {
+                    rowError(0, "", "the file is empty (a header row is required)");
+                  }
+                  if (!errors.empty()) {
+                    // Nothing half-imported: any bad row rolls the whole file back.
+                    return std::unexpected(apiError(ErrorCode::InvalidCsv, "import refused"));
+                  }
+                  PREPAID_TRY_STORE(audited, core.audit(tx, request, "meter.import", "meters",
+                                                        nullptr, Json{{"imported", imported}}));
+                  return {};
+                });
+            if (!written && written.error().code != ErrorCode::InvalidCsv) {
+              return std::unexpected(written.error());
+            }
+            if (!errors.empty()) {
+              ApiError error =
+                  apiError(ErrorCode::InvalidCsv,
+                           std::to_string(errors.size()) + " row error(s); nothing was imported");
+              error.details = Json{{"rows", errors}};
+              return std::unexpected(error);
+            }
+            return jsonReply(Json{{"imported", imported}}, 201);
+          })
           .needs(Permission::SiteConfigure)
           .csvBody());
+
+  // [SECTION] configuration edits: PATCH a shop, gateway or meter (audited before/after).
+
+  core.add(
+      route("PATCH", "/api/v1/shops/{shop_id}", Access::Staff, "site",
+            "Edit a shop {number?, floor_id? (move), area_centi_m2?, head_count?}",
+            [&core](Request& request) -> Result {
+              PREPAID_TRY(shopId, pathId(request, "shop_id"));
+              api::FieldReader fields(request.body);
+              PREPAID_TRY(known,
+                          fields.onlyKnown({"floor_id", "number", "area_centi_m2", "head_count"}));
+              PREPAID_TRY(floorId, fields.optionalInt("floor_id", api::IntRange{1, MaxId}));
+              PREPAID_TRY(number, fields.optionalString("number", api::LengthRange{1, 32}));
+              PREPAID_TRY(area,
+                          fields.optionalInt("area_centi_m2", api::IntRange{0, 10'000'000'000}));
+              PREPAID_TRY(heads, fields.optionalInt("head_count", api::IntRange{0, 100'000}));
+              Json after;
+              auto written = writeStore(
+                  core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                    auto before = tx.buildings().shop(*shopId);
+                    if (!before) {
+                      return std::unexpected(
+                          before.error().code == store::StoreErrorCode::NotFound
+                              ? apiError(ErrorCode::NotFound, "no shop " + std::to_string(*shopId))
+                              : fromStore(before.error()));
+                    }
+                    auto shop = *before;
+                    shop.floorId = floorId->value_or(shop.floorId);
+                    shop.number = number->value_or(shop.number);
+                    shop.areaCentiM2 = area->value_or(shop.areaCentiM2);
+                    shop.headCount = heads->value_or(shop.headCount);
+                    if (auto updated = tx.buildings().updateShop(shop); !updated) {
+                      if (updated.error().code == store::StoreErrorCode::Constraint) {
+                        return std::unexpected(
+                            apiError(ErrorCode::InvalidField, "field 'floor_id' names no floor"));
+                      }
+                      if (updated.error().code == store::StoreErrorCode::Duplicate) {
+                        return std::unexpected(apiError(
+                            ErrorCode::Conflict, "shop number '" + shop.number + "' is taken"));
+                      }
+                      return std::unexpected(fromStore(updated.error()));
+                    }
+                    after = shopJson(shop);
+                    PREPAID_TRY_STORE(audited, core.audit(tx, request, "shop.update",
+                                                          "shop:" + std::to_string(shop.id),
+                                                          shopJson(*before), after));
+                    return {};
+                  });
+              if (!written) {
+                return std::unexpected(written.error());
+              }
+              return jsonReply(after);
+            })
+          .needs(Permission::SiteConfigure)
+          .jsonBody());
+
+  core.add(
+      route("PATCH", "/api/v1/gateways/{gateway_id}", Access::Staff, "site",
+            "Edit a gateway {name?, transport_uri?, timings?, enabled?}",
+            [&core](Request& request) -> Result {
+              PREPAID_TRY(gatewayId, pathId(request, "gateway_id"));
+              api::FieldReader fields(request.body);
+              PREPAID_TRY(known, fields.onlyKnown({"name", "transport_uri", "response_timeout_ms",
+                                                   "byte_timeout_ms", "inter_request_delay_ms",
+                                                   "retries", "enabled"}));
+              PREPAID_TRY(name, fields.optionalString("name", api::LengthRange{1, 64}));
+              PREPAID_TRY(uri, fields.optionalString("transport_uri", api::LengthRange{1, 256}));
+              PREPAID_TRY(response,
+                          fields.optionalInt("response_timeout_ms", api::IntRange{1, 60000}));
+              PREPAID_TRY(byteTimeout,
+                          fields.optionalInt("byte_timeout_ms", api::IntRange{1, 10000}));
+              PREPAID_TRY(delay,
+                          fields.optionalInt("inter_request_delay_ms", api::IntRange{0, 10000}));
+              PREPAID_TRY(retries, fields.optionalInt("retries", api::IntRange{0, 10}));
+              PREPAID_TRY(enabled, fields.optionalBool("enabled"));
+              Json after;
+              auto written = writeStore(
+                  core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                    auto before = tx.gateways().gateway(*gatewayId);
+                    if (!before) {
+                      return std::unexpected(
+                          before.error().code == store::StoreErrorCode::NotFound
+                              ? apiError(ErrorCode::NotFound,
+                                         "no gateway " + std::to_string(*gatewayId))
+                              : fromStore(before.error()));
+                    }
+                    auto gateway = *before;
+                    gateway.name = name->value_or(gateway.name);
+                    gateway.transportUri = uri->value_or(gateway.transportUri);
+                    gateway.responseTimeoutMs = response->value_or(gateway.responseTimeoutMs);
+                    gateway.byteTimeoutMs = byteTimeout->value_or(gateway.byteTimeoutMs);
+                    gateway.interRequestDelayMs = delay->value_or(gateway.interRequestDelayMs);
+                    gateway.retries = retries->value_or(gateway.retries);
+                    if (*enabled) {
+                      gateway.enabled = **enabled ? store::GatewayEnabled::Enabled
+                                                  : store::GatewayEnabled::Disabled;
+                    }
+                    if (auto updated = tx.gateways().update(gateway); !updated) {
+                      if (updated.error().code == store::StoreErrorCode::Duplicate) {
+                        return std::unexpected(apiError(
+                            ErrorCode::Conflict, "gateway name '" + gateway.name + "' is taken"));
+                      }
+                      return std::unexpected(fromStore(updated.error()));
+                    }
+                    after = gatewayJson(gateway);
+                    PREPAID_TRY_STORE(audited, core.audit(tx, request, "gateway.update",
+                                                          "gateway:" + std::to_string(gateway.id),
+                                                          gatewayJson(*before), after));
+                    return {};
+                  });
+              if (!written) {
+                return std::unexpected(written.error());
+              }
+              return jsonReply(after);
+            })
+          .needs(Permission::SiteConfigure)
+          .jsonBody());
+
+  core.add(
+      route(
+          "PATCH", "/api/v1/meters/{meter_id}", Access::Staff, "site",
+          "Edit a meter's configuration {serial? (rename), profile?, gateway_id?, "
+          "unit_address? (move on the buses), shop_id? (null: no shop), tariff_id?, alarm1_fen?, "
+          "alarm2_fen?, overload_threshold_w?, trip_policy?}; billing mode and state are not "
+          "edited here",
+          [&core](Request& request) -> Result {
+            PREPAID_TRY(meterId, pathId(request, "meter_id"));
+            api::FieldReader fields(request.body);
+            PREPAID_TRY(known, fields.onlyKnown({"serial", "profile", "unit_address", "gateway_id",
+                                                 "shop_id", "tariff_id", "alarm1_fen", "alarm2_fen",
+                                                 "overload_threshold_w", "trip_policy"}));
+            PREPAID_TRY(serial, fields.optionalString("serial", api::LengthRange{1, 32}));
+            PREPAID_TRY(profile, fields.optionalString("profile", api::LengthRange{1, 64}));
+            PREPAID_TRY(unit, fields.optionalInt("unit_address", api::IntRange{1, 247}));
+            PREPAID_TRY(gateway, fields.optionalInt("gateway_id", api::IntRange{1, MaxId}));
+            PREPAID_TRY(tariff, fields.optionalInt("tariff_id", api::IntRange{1, MaxId}));
+            PREPAID_TRY(alarm1, fields.optionalInt("alarm1_fen", api::IntRange{1, 100'000'000}));
+            PREPAID_TRY(alarm2, fields.optionalInt("alarm2_fen", api::IntRange{1, 100'000'000}));
+            PREPAID_TRY(overload,
+                        fields.optionalInt("overload_threshold_w", api::IntRange{1, 10'000'000}));
+            PREPAID_TRY(trip,
+                        fields.optionalEnum("trip_policy", {"immediate", "never", "delayed"}));
+            // shop_id may be null (the meter leaves its shop).
+            std::optional<std::optional<std::int64_t>> shop;
+            if (request.body.contains("shop_id") && request.body["shop_id"].is_null()) {
+              shop.emplace(std::nullopt);
+            } else {
+              PREPAID_TRY(shopId, fields.optionalInt("shop_id", api::IntRange{1, MaxId}));
+              if (*shopId) {
+                shop.emplace(**shopId);
+              }
+            }
+            if (*profile) {
+              PREPAID_TRY(profileKnown, checkProfile(core, **profile));
+            }
+            Json after;
+            auto written = writeStore(
+                core.store(), [&](store::WriteTransaction& tx) -> std::expected<void, ApiError> {
+                  auto before = tx.meters().meter(*meterId);
+                  if (!before) {
+                    return std::unexpected(before.error().code == store::StoreErrorCode::NotFound
+                                               ? apiError(ErrorCode::UnknownMeter,
+                                                          "no meter " + std::to_string(*meterId))
+                                               : fromStore(before.error()));
+                  }
+                  auto meter = *before;
+                  meter.serial = serial->value_or(meter.serial);
+                  meter.profile = profile->value_or(meter.profile);
+                  meter.unitAddress = unit->value_or(meter.unitAddress);
+                  meter.gatewayId = gateway->value_or(meter.gatewayId);
+                  if (shop) {
+                    meter.shopId = *shop;
+                  }
+                  if (*tariff) {
+                    meter.tariffId = **tariff;
+                  }
+                  if (*alarm1) {
+                    meter.alarm1Fen = **alarm1;
+                  }
+                  if (*alarm2) {
+                    meter.alarm2Fen = **alarm2;
+                  }
+                  if (*overload) {
+                    meter.overloadThresholdW = **overload;
+                  }
+                  if (*trip) {
+                    meter.tripPolicy.kind = *domain::parseTripPolicyKind(**trip);
+                  }
+                  if (meter.alarm1Fen && meter.alarm2Fen && *meter.alarm2Fen >= *meter.alarm1Fen) {
+                    return std::unexpected(apiError(
+                        ErrorCode::InvalidField, "field 'alarm2_fen' must be below 'alarm1_fen'"));
+                  }
+                  PREPAID_TRY(references, checkMeterReferences(tx, meter));
+                  PREPAID_TRY(address, checkBusAddress(tx, meter));
+                  if (auto updated = tx.meters().update(meter); !updated) {
+                    if (updated.error().code == store::StoreErrorCode::Duplicate) {
+                      return std::unexpected(
+                          apiError(ErrorCode::Conflict, "serial '" + meter.serial + "' is taken"));
+                    }
+                    return std::unexpected(fromStore(updated.error()));
+                  }
+                  after = meterJson(meter);
+                  PREPAID_TRY_STORE(audited, core.audit(tx, request, "meter.update",
+                                                        "meter:" + std::to_string(meter.id),
+                                                        meterJson(*before), after));
+                  return {};
+                });
+            if (!written) {
+              return std::unexpected(written.error());
+            }
+            return jsonReply(after);
+          })
+          .needs(Permission::SiteConfigure)
+          .jsonBody());
 
   core.add(route("GET", "/api/v1/settings", Access::Staff, "site", "Site defaults",
                  [&core](Request&) -> Result {

@@ -63,6 +63,7 @@ class ApiFixture : public ::testing::Test {
     HttpOptions options;
     options.threads = 8;
     options.passwordIterations = m_passwordIterations;  // 600,000 is checked in the unit tests
+    options.meterProfiles = m_meterProfiles;
     options.log = [](const std::string&) {};
     m_server = std::make_unique<HttpServer>(services, options);
     auto port = m_server->start("127.0.0.1", 0, std::nullopt);
@@ -242,6 +243,7 @@ class ApiFixture : public ::testing::Test {
   payments::PaymentService* m_payments = nullptr;          // HttpServices::payments (null: 503)
   std::vector<const MetricsProvider*> m_metricsProviders;  // set in beforeServer()
   std::int64_t m_passwordIterations = 1000;  // the server's PBKDF2 count (set before SetUp)
+  std::vector<std::string> m_meterProfiles;  // HttpOptions::meterProfiles (set before SetUp)
   int m_port = 0;
   std::string m_kioskKey;
   std::string m_admin;

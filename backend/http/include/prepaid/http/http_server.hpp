@@ -74,6 +74,9 @@ struct HttpOptions {
   std::int64_t passwordIterations = 600'000;  // PBKDF2-HMAC-SHA256 (tests may lower it)
   std::int64_t maxLoginFailures = 10;         // per operator per window, then locked
   std::chrono::seconds loginWindow{std::chrono::minutes(15)};
+  /// Meter profile names a meter may use (the model files under [meters] profile_dir); a create,
+  /// import or edit naming another profile is refused. Empty: not checked.
+  std::vector<std::string> meterProfiles;
   std::int64_t maxPinFailures = 5;  // per shop per window, then locked
   std::chrono::seconds pinWindow{std::chrono::minutes(15)};
   std::function<void(const std::string&)> log;  // error log lines; stderr when empty
