@@ -59,7 +59,9 @@ GlyphSet::GlyphSet() {
 bool GlyphSet::add(std::string_view utf8) {
   bool added = false;
   decode(utf8, [&](char32_t cp) {
-    if (cp >= 0x20 && cp <= 0xFFFF && m_codePoints.insert(cp).second) {
+    if (cp > 0xFFFF) {
+      m_beyond.insert(cp);
+    } else if (cp >= 0x20 && m_codePoints.insert(cp).second) {
       added = true;
     }
   });

@@ -274,6 +274,20 @@ TEST(ScreenRouter, RecognisableStepsAreDrawn) {
   EXPECT_NE(waiting.target("cancelpay"), nullptr);
 }
 
+TEST(ScreenRouter, ANeverSeenTenantNameIsInTheAtlasOfThePresentedFrame) {
+  testing::HeadlessUi ui;
+  Site site;
+  (void)ui.draw(site.session, site.clock, 1080, 1920);
+  const int buildsBefore = ui.builds;
+  EXPECT_EQ(ui.fonts().large->FindGlyphNoFallback(U'龘'), nullptr);
+  site.identified();
+  const auto account = ui.draw(site.session, site.clock, 1080, 1920);
+  EXPECT_TRUE(account.showsText("龘*"));
+  EXPECT_GT(ui.builds, buildsBefore);  // rebuilt before the frame was presented
+  EXPECT_NE(ui.fonts().large->FindGlyphNoFallback(U'龘'), nullptr);
+  EXPECT_TRUE(ui.fonts().missing().empty());
+}
+
 TEST(ScreenRouter, TapsReachTheViewModels) {
   testing::HeadlessUi ui;
   Site site;

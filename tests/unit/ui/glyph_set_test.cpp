@@ -23,5 +23,12 @@ TEST(GlyphSet, InvalidUtf8AndAstralCharactersAreSkipped) {
   EXPECT_EQ(glyphs.codePoints().size(), before);
 }
 
+TEST(GlyphSet, CharactersAboveTheBasicPlaneAreKeptApart) {
+  GlyphSet set;
+  EXPECT_FALSE(set.add("\xF0\xA0\xAE\xB7"));  // U+20BB7: no ImWchar holds it
+  EXPECT_FALSE(set.contains(0x20BB7));
+  EXPECT_TRUE(set.beyond().contains(0x20BB7));
+}
+
 }  // namespace
 }  // namespace prepaid::kiosk::ui

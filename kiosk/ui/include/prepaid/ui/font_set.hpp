@@ -3,10 +3,17 @@
 // The kiosk's fonts: one CJK face (fonts-wqy-microhei by default) rasterised by FreeType at four
 // sizes, holding exactly the glyphs of GlyphSet. require() grows the set; when it reports new
 // characters the frame loop rebuilds the atlas (and the GL texture) before presenting.
+//
+// Characters the face lacks, and characters above U+FFFF (ImGui 1.86's ImWchar is 16 bits), are
+// never asked of FreeType (no .notdef box): ImGui draws its fallback glyph for them, which is
+// the face's U+FFFD replacement character (or '?' when the face has none), and each such
+// character is logged once.
 
 #include <array>
 #include <expected>
 #include <filesystem>
+#include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +46,13 @@ class FontSet {
   [[nodiscard]] std::size_t glyphCount() const;
   /// Atlas texture size in pixels (width * height) after the last build.
   [[nodiscard]] std::size_t atlasPixels() const { return m_atlasPixels; }
+  /// Characters asked for that the atlas cannot hold (not in the face, or above U+FFFF), as
+  /// found by the last build; drawn as the replacement character.
+  [[nodiscard]] const std::set<char32_t>& missing() const { return m_missing; }
+  /// The character drawn for those: U+FFFD when the face has it, else '?'.
+  [[nodiscard]] char32_t replacement() const { return m_replacement; }
+  /// Where warnings go (missing characters, once each); stderr by default.
+  void setLog(std::function<void(const std::string&)> log) { m_log = std::move(log); }
 
   ImFont* small = nullptr;
   ImFont* body = nullptr;
@@ -50,6 +64,9 @@ class FontSet {
   std::array<GlyphSet, 4> m_glyphs;  // small, body, large, huge
   std::array<ImVector<ImWchar>, 4> m_ranges;
   std::size_t m_atlasPixels = 0;
+  std::set<char32_t> m_missing;
+  char32_t m_replacement = U'?';
+  std::function<void(const std::string&)> m_log;
   bool m_dirty = true;
   float m_scale = 0;
 };
