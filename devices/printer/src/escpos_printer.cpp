@@ -62,7 +62,10 @@ std::expected<PaperStatus, PrinterError> EscPosPrinter::paperStatus() {
   }
   auto answer = m_transport->read(1, std::chrono::milliseconds(1000));
   if (!answer) {
-    return std::unexpected(answer.error());
+    // The query went out but no status came back (file: and one-way USB transports cannot
+    // read, some printers never answer DLE EOT): unknown, not out of paper. Only a printer that
+    // cannot even be written to is an error.
+    return PaperStatus::Unknown;
   }
   return decodePaperStatus(answer->front());
 }

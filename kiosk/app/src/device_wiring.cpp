@@ -30,8 +30,8 @@ class ReopeningEscPosPrinter final : public devices::ReceiptPrinter {
       return std::unexpected(printer.error());
     }
     auto result = (*printer)->paperStatus();
-    if (!result && result.error().code != devices::PrinterErrorCode::Timeout) {
-      m_printer.reset();
+    if (!result) {
+      m_printer.reset();  // the query could not even be sent: re-open next time
     }
     return result;
   }

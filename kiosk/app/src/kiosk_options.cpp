@@ -19,21 +19,41 @@ std::optional<std::string> loadSettingsFile(const std::filesystem::path& path,
     return std::nullopt;
   }
   std::ifstream in(path);
+  if (!in) {
+    return path.string() + ": cannot be read";
+  }
+  // Into copies first: a file that fails half-way changes nothing.
+  KioskSettings read = settings;
+  std::string printer = printerUri;
+  std::string scanner = scannerUri;
   try {
     const auto json = nlohmann::json::parse(in);
-    settings.siteName = json.value("site_name", settings.siteName);
-    settings.backendUrl = json.value("backend_url", settings.backendUrl);
-    settings.kioskKey = json.value("kiosk_key", settings.kioskKey);
-    settings.idleTimeout = std::chrono::seconds(
-        json.value("idle_timeout_s", static_cast<std::int64_t>(settings.idleTimeout.count())));
-    if (auto language = parseLanguage(json.value("language", std::string("zh-CN")))) {
-      settings.language = *language;
+    if (!json.is_object()) {
+      return path.string() + ": not a JSON object";
     }
-    printerUri = json.value("printer", printerUri);
-    scannerUri = json.value("scanner", scannerUri);
+    read.siteName = json.value("site_name", read.siteName);
+    read.backendUrl = json.value("backend_url", read.backendUrl);
+    read.kioskKey = json.value("kiosk_key", read.kioskKey);
+    const auto idleSeconds =
+        json.value("idle_timeout_s", static_cast<std::int64_t>(read.idleTimeout.count()));
+    if (idleSeconds < 1) {
+      return path.string() + ": idle_timeout_s must be a positive number of seconds";
+    }
+    read.idleTimeout = std::chrono::seconds(idleSeconds);
+    const auto languageName = json.value("language", std::string(toString(read.language)));
+    const auto language = parseLanguage(languageName);
+    if (!language) {
+      return path.string() + ": language must be zh-CN or en, got '" + languageName + "'";
+    }
+    read.language = *language;
+    printer = json.value("printer", printer);
+    scanner = json.value("scanner", scanner);
   } catch (const std::exception& e) {
     return path.string() + ": " + e.what();
   }
+  settings = std::move(read);
+  printerUri = std::move(printer);
+  scannerUri = std::move(scanner);
   return std::nullopt;
 }
 
@@ -130,8 +150,9 @@ std::variant<AppOptions, int> parseOptions(int argc, char** argv) {
   std::string scannerFromFile = options.scannerUri;
   if (auto error = loadSettingsFile(options.configPath, options.settings, printerFromFile,
                                     scannerFromFile)) {
-    std::cerr << "prepaid-kiosk: " << *error << "\n";
-    return 2;
+    // A damaged settings file must not keep the kiosk down: defaults (and the command line)
+    // apply, and staff can save good settings from maintenance mode.
+    std::cerr << "prepaid-kiosk: settings file ignored, using defaults: " << *error << "\n";
   }
   // The command line wins over the file.
   if (options.printerUri.empty()) {

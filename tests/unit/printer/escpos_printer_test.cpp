@@ -1,9 +1,13 @@
 #include "prepaid/printer/escpos_printer.hpp"
 
 #include <deque>
+#include <filesystem>
 
 #include "golden.hpp"
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "prepaid/printer/printer_transport.hpp"
 
 namespace prepaid::devices {
 namespace {
@@ -89,9 +93,23 @@ TEST(EscPosPrinter, PaperStatusSendsDleEotAndDecodes) {
   EXPECT_EQ(printer.paperStatus().value(), PaperStatus::Ok);
   EXPECT_EQ(printer.paperStatus().value(), PaperStatus::Out);
   EXPECT_EQ(raw->written, (std::vector<std::uint8_t>{0x10, 4, 4, 0x10, 4, 4}));
+  // No answer (timeout): the status is unknown, which is not "out of paper".
   auto silent = printer.paperStatus();
-  ASSERT_FALSE(silent);
-  EXPECT_EQ(silent.error().code, PrinterErrorCode::Timeout);
+  ASSERT_TRUE(silent);
+  EXPECT_EQ(*silent, PaperStatus::Unknown);
+}
+
+TEST(EscPosPrinter, FileTransportCannotReadSoPaperIsUnknown) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("escpos-file-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto transport = openPrinterTransport("file:" + (dir / "out.bin").string());
+  ASSERT_TRUE(transport) << transport.error().message;
+  EscPosPrinter printer(std::move(*transport), EscPosOptions{});
+  auto status = printer.paperStatus();
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(*status, PaperStatus::Unknown);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

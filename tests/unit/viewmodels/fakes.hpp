@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <map>
+#include <stdexcept>
 
 #include "prepaid/client/api_client.hpp"
 #include "prepaid/printer/receipt_printer.hpp"
@@ -74,6 +75,10 @@ class FakeApi final : public ApiClient {
   }
   std::expected<api::AccountView, ClientError> identify(const IdentifyRequest& r) override {
     identifyCalls.push_back(r);
+    if (throwOnIdentify) {
+      // What nlohmann::json::dump does with bytes that are not UTF-8.
+      throw std::runtime_error("[json.exception.type_error.316] invalid UTF-8 byte");
+    }
     if (offline) {
       return std::unexpected(offlineError());
     }
@@ -141,6 +146,9 @@ class FakeApi final : public ApiClient {
   }
   std::expected<Order, ClientError> cancelOrder(const std::string& no) override {
     cancelCalls.push_back(no);
+    if (cancelOffline) {
+      return std::unexpected(offlineError());
+    }
     return cancelResult;
   }
   std::expected<Order, ClientError> submitPaymentCode(const std::string&,
@@ -167,6 +175,8 @@ class FakeApi final : public ApiClient {
 
   ClientConfig cfg;
   bool offline = false;
+  bool throwOnIdentify = false;
+  bool cancelOffline = false;  // only the cancel route is unreachable
   int healthCalls = 0;
   int accountCalls = 0;
   int orderCalls = 0;
@@ -198,12 +208,16 @@ class FakePrinter final : public devices::ReceiptPrinter {
     return {};
   }
   std::expected<devices::PaperStatus, devices::PrinterError> paperStatus() override {
+    if (paperError) {
+      return std::unexpected(*paperError);
+    }
     return paper;
   }
   std::string describe() const override { return "fake"; }
   std::size_t columns() const override { return 32; }
   std::vector<devices::ReceiptDocument> printed;
   devices::PaperStatus paper = devices::PaperStatus::Ok;
+  std::optional<devices::PrinterError> paperError;
 };
 
 inline bool docContains(const devices::ReceiptDocument& doc, std::string_view needle) {

@@ -113,5 +113,96 @@ TEST(KioskSession, SuccessAfterASlowPaymentStaysTenSeconds) {
   EXPECT_EQ(h.session.screen(), Screen::Attract);
 }
 
+TEST(KioskSession, NoSpinWhilePayingPastTheIdleDeadline) {
+  // 60 s after the last touch while a QR payment waits: the idle timeout does not apply, so
+  // the next wake must still lie ahead (it used to be "now": the frame loop spun).
+  Harness h;
+  h.identifyShop("A101");
+  h.session.navigate(Screen::Recharge);
+  h.session.recharge().pay();
+  h.runner.settle();
+  ASSERT_EQ(h.session.recharge().step(), RechargeViewModel::Step::Waiting);
+  for (int i = 0; i < 40; ++i) {
+    h.advance(2s);  // 80 s without input
+    const auto wake = h.session.nextWake(h.clock);
+    EXPECT_GT(wake, h.clock) << "after " << (i + 1) * 2 << " s";
+    EXPECT_LE(wake, h.clock + RechargeViewModel::PollInterval);
+  }
+  // No "returning to attract" countdown while paying.
+  EXPECT_GT(h.session.idleSecondsLeft(h.clock), 15);
+}
+
+TEST(KioskSession, NoSpinWhileAHealthCheckIsOut) {
+  Harness h;
+  h.advance(1s);
+  h.clock += KioskSession::OnlineHealthInterval + 1s;
+  h.session.tick(h.clock);  // the health check goes out; no answer yet
+  ASSERT_EQ(h.runner.queued(), 1U);
+  EXPECT_GT(h.session.nextWake(h.clock), h.clock);
+  h.runner.settle();  // the answer: next check in 15 s
+  EXPECT_EQ(h.session.nextWake(h.clock), h.clock + KioskSession::OnlineHealthInterval);
+}
+
+TEST(KioskSession, TenantLanguageLastsOneVisit) {
+  Harness h;
+  h.identifyShop("A101");
+  h.session.toggleLanguage();
+  EXPECT_EQ(h.session.language(), Language::En);
+  EXPECT_EQ(h.session.settings().language, Language::ZhCn);  // the stored default is untouched
+  h.session.goAttract();
+  EXPECT_EQ(h.session.language(), Language::ZhCn);
+}
+
+TEST(KioskSession, MaintenanceSaveStoresTheDefaultNotTheTenantsChoice) {
+  Harness h;
+  h.session.toggleLanguage();  // a tenant switched to English
+  std::optional<KioskSettings> saved;
+  h.session.maintenance().onSettingsSaved = [&](const KioskSettings& s) { saved = s; };
+  h.session.openMaintenance();  // attract first: back to the default
+  EXPECT_EQ(h.session.language(), Language::ZhCn);
+  for (char c : std::string("admin")) {
+    h.session.maintenance().key(c);
+  }
+  h.session.maintenance().focus(MaintenanceViewModel::Field::Password);
+  for (char c : std::string("secret1")) {
+    h.session.maintenance().key(c);
+  }
+  h.session.maintenance().login();
+  h.runner.settle();
+  h.session.maintenance().saveSettings();
+  ASSERT_TRUE(saved);
+  EXPECT_EQ(saved->language, Language::ZhCn);
+}
+
+TEST(KioskSession, InvalidUtf8CardScanIsRefusedAndNeverStuck) {
+  Harness h;
+  h.session.codeScanned(
+      std::string("\xFF\xFE"
+                  "card",
+                  6));
+  h.runner.settle();
+  EXPECT_EQ(h.session.screen(), Screen::Identify);
+  EXPECT_TRUE(h.api.identifyCalls.empty());
+  EXPECT_FALSE(h.session.identify().busy());
+  EXPECT_EQ(h.session.identify().message().key, "scan.unreadable");
+}
+
+TEST(KioskSession, WorkerExceptionLeavesIdentifyWithAnError) {
+  Harness h;
+  std::vector<std::string> reported;
+  h.runner.setErrorReporter([&](const std::string& e) { reported.push_back(e); });
+  h.api.throwOnIdentify = true;
+  h.identifyShop("A101");
+  EXPECT_FALSE(h.session.identify().busy());
+  EXPECT_EQ(h.session.identify().message().key, "error.generic");
+  ASSERT_EQ(reported.size(), 1U);
+  EXPECT_NE(reported[0].find("invalid UTF-8"), std::string::npos);
+  // The keypad works again.
+  h.api.throwOnIdentify = false;
+  h.session.identify().submit();
+  h.runner.settle();
+  EXPECT_EQ(h.session.screen(), Screen::Account);
+}
+
 }  // namespace
 }  // namespace prepaid::kiosk

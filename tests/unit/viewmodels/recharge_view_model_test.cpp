@@ -239,5 +239,127 @@ TEST(RechargeViewModel, NoIdleTimeoutWhileWaitingForPayment) {
   EXPECT_EQ(h.vm().step(), Step::Waiting);
 }
 
+TEST(RechargeViewModel, UnknownPaperStatusPaysWithoutTheWarning) {
+  // A file: printer, a one-way USB printer or one that never answers DLE EOT.
+  RechargeHarness h;
+  std::vector<std::string> logged;
+  h.session.context().log = [&](const std::string& line) { logged.push_back(line); };
+  h.printer.paper = devices::PaperStatus::Unknown;
+  h.payPreset(10000);
+  EXPECT_EQ(h.vm().step(), Step::Waiting);
+  EXPECT_EQ(h.api.createCalls.size(), 1U);
+  EXPECT_NE(h.vm().message().key, "recharge.paper_out");
+  ASSERT_EQ(logged.size(), 1U);
+  EXPECT_NE(logged[0].find("paper status unknown"), std::string::npos);
+  // The receipt is still attempted.
+  h.api.orderScript = {testing::order(OrderState::Credited)};
+  h.advance(2s);
+  EXPECT_EQ(h.vm().step(), Step::Done);
+  EXPECT_EQ(h.printer.printed.size(), 1U);
+}
+
+TEST(RechargeViewModel, PaperQueryErrorIsUnknownNotOut) {
+  RechargeHarness h;
+  h.printer.paperError =
+      devices::PrinterError{devices::PrinterErrorCode::OpenFailed, "no such device"};
+  h.payPreset(10000);
+  EXPECT_EQ(h.vm().step(), Step::Waiting);
+  EXPECT_EQ(h.api.createCalls.size(), 1U);
+}
+
+TEST(RechargeViewModel, UnconfirmedCancelSaysSoAndFollowsTheOrder) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  h.api.cancelOffline = true;
+  h.api.offline = true;  // the order polls fail too
+  h.advance(181s);
+  EXPECT_EQ(h.vm().step(), Step::Failed);
+  EXPECT_EQ(h.vm().message().key, "recharge.error.timeout_unconfirmed");
+  EXPECT_TRUE(h.vm().confirming());
+  ASSERT_TRUE(h.vm().nextDue());  // still followed in the background
+  // Back online: the order is still open, so the cancel is sent again and confirmed.
+  h.api.offline = false;
+  h.api.cancelOffline = false;
+  h.api.orderScript = {testing::order(OrderState::Pending)};
+  h.advance(2s);
+  EXPECT_EQ(h.api.cancelCalls.size(), 2U);
+  EXPECT_EQ(h.vm().step(), Step::Failed);
+  EXPECT_EQ(h.vm().message().key, "recharge.error.timeout");
+  EXPECT_FALSE(h.vm().confirming());
+  EXPECT_FALSE(h.vm().nextDue());
+}
+
+TEST(RechargeViewModel, UnconfirmedCancelThatTurnsOutPaidIsCredited) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  h.api.cancelOffline = true;
+  h.advance(181s);
+  ASSERT_EQ(h.vm().message().key, "recharge.error.timeout_unconfirmed");
+  // The customer's late payment got in: the follow-up poll sees it and the flow continues.
+  h.api.orderScript = {testing::order(OrderState::Paid), testing::order(OrderState::Credited)};
+  h.advance(2s);
+  EXPECT_EQ(h.vm().step(), Step::Crediting);
+  h.advance(2s);
+  EXPECT_EQ(h.vm().step(), Step::Done);
+  EXPECT_EQ(h.printer.printed.size(), 1U);
+}
+
+TEST(RechargeViewModel, PaymentRevealedByTheTimeoutCancelIsPolledToDone) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  h.api.cancelResult = testing::order(OrderState::Paid);
+  h.advance(181s);
+  ASSERT_EQ(h.vm().step(), Step::Crediting);
+  h.api.orderScript = {testing::order(OrderState::Credited)};
+  h.advance(2s);
+  EXPECT_EQ(h.vm().step(), Step::Done);  // not left to the 60 s credit-pending fallback
+}
+
+TEST(RechargeViewModel, NextDueSkipsAPollWhoseAnswerIsOut) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  ASSERT_EQ(h.vm().step(), Step::Waiting);
+  const auto deadline = h.clock + 180s;
+  h.clock += 2s;
+  h.session.tick(h.clock);  // queues a poll; its answer has not come back
+  ASSERT_EQ(h.runner.queued(), 1U);
+  const auto due = h.vm().nextDue();
+  ASSERT_TRUE(due);
+  EXPECT_EQ(*due, deadline);  // only the countdown's end, not the poll time now in the past
+  h.runner.settle();
+  ASSERT_TRUE(h.vm().nextDue());
+  EXPECT_EQ(*h.vm().nextDue(), h.clock + RechargeViewModel::PollInterval);
+}
+
+TEST(RechargeViewModel, InvalidUtf8PaymentCodeIsRefusedClearly) {
+  RechargeHarness h;
+  h.vm().setChannel(PaymentChannel::Code);
+  h.payPreset(10000);
+  h.session.codeScanned(std::string("\xB3\xE4\xD6\xB5", 4));  // GBK, not UTF-8
+  h.runner.settle();
+  EXPECT_TRUE(h.api.codes.empty());
+  EXPECT_EQ(h.vm().message().key, "scan.unreadable");
+  EXPECT_EQ(h.vm().step(), Step::Waiting);
+}
+
+TEST(RechargeViewModel, PendingReceiptUsesTheBackendSiteName) {
+  RechargeHarness h;
+  api::RechargeView earlier;
+  earlier.entryId = 42;
+  h.session.context().tenant.recharges = {earlier};
+  api::Receipt receipt;
+  receipt.siteName = "演示商场 Demo Mall";
+  h.api.receiptResult = receipt;
+  h.payPreset(10000);
+  h.api.orderScript = {testing::order(OrderState::Crediting)};
+  h.advance(2s);
+  h.advance(61s);
+  ASSERT_EQ(h.vm().step(), Step::CreditPending);
+  ASSERT_EQ(h.printer.printed.size(), 1U);
+  EXPECT_TRUE(testing::docContains(h.printer.printed[0], "演示商场 Demo Mall"));
+  EXPECT_EQ(h.api.receiptCalls, (std::vector<std::int64_t>{42}));
+  EXPECT_EQ(h.session.context().backendSiteName, "演示商场 Demo Mall");
+}
+
 }  // namespace
 }  // namespace prepaid::kiosk

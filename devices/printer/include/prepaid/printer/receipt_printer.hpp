@@ -17,7 +17,9 @@ class ReceiptPrinter {
   virtual ~ReceiptPrinter() = default;
   /// Prints one document and cuts. Blocking (I/O): call from a worker thread. Thread-safe.
   [[nodiscard]] virtual std::expected<void, PrinterError> print(const ReceiptDocument& doc) = 0;
-  /// Paper status (DLE EOT 4). Blocking, bounded by the transport timeout. Thread-safe.
+  /// Paper status (DLE EOT 4). Unknown when the printer cannot tell (no answer within 1 s, a
+  /// transport that cannot read back); an error only when the printer cannot be reached at all.
+  /// Only Out means "out of paper". Blocking, bounded by the transport timeout. Thread-safe.
   [[nodiscard]] virtual std::expected<PaperStatus, PrinterError> paperStatus() = 0;
   /// Where it prints (URI or directory), for the maintenance screen.
   [[nodiscard]] virtual std::string describe() const = 0;

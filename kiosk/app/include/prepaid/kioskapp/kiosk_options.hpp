@@ -26,10 +26,12 @@ struct AppOptions {
   KioskSettings settings;
 };
 
-/// Parsed options, or the exit code to return now (help, version, bad flag, bad settings file).
+/// Parsed options, or the exit code to return now (help, version, bad flag). A settings file
+/// that cannot be read is reported on stderr and ignored (defaults plus the command line).
 [[nodiscard]] std::variant<AppOptions, int> parseOptions(int argc, char** argv);
 
-/// Reads the settings file into `settings` (missing file: unchanged). Error text on failure.
+/// Reads the settings file into `settings`, `printerUri` and `scannerUri` (missing file:
+/// unchanged). Error text on failure, and then nothing is changed.
 [[nodiscard]] std::optional<std::string> loadSettingsFile(const std::filesystem::path& path,
                                                           KioskSettings& settings,
                                                           std::string& printerUri,
