@@ -121,4 +121,76 @@ class HeadlessUi {
   screens::ScreenRouter m_router;
 };
 
+// A shop with an electricity and a water meter, alarms and recharges enough to need paging.
+struct Site : Harness {
+  Site() {
+    auto shop = testing::account();
+    auto water = testing::meter(12, 8000);
+    water.medium = "water";
+    water.serial = "W-0012";
+    shop.meters.push_back(water);
+    shop.tenantName = "龘*";
+    api.identifyResult = shop;
+    api.accountResult = shop;
+    for (int i = 0; i < 14; ++i) {
+      api::AlarmView alarm;
+      alarm.alarmId = i + 1;
+      alarm.meterId = 11;
+      alarm.kind = i % 2 == 0 ? "alarm1" : "lost_contact";
+      alarm.raisedAt = "2024-05-01T08:" + std::to_string(10 + i) + ":00+08:00";
+      api.alarmsResult.push_back(alarm);
+      api::RechargeView recharge;
+      recharge.entryId = 100 + i;
+      recharge.meterId = 11;
+      recharge.kind = i % 3 == 2 ? "refund" : "recharge";
+      recharge.amountFen = 10000 + i * 100;
+      recharge.source = "pay:wechat";
+      recharge.createdAt = "2024-04-" + std::to_string(10 + i) + "T09:00:00+08:00";
+      api.rechargesResult.push_back(recharge);
+    }
+    api::UsageSeries series;
+    series.meterId = 11;
+    series.granularity = "day";
+    for (int d = 1; d <= 30; ++d) {
+      api::UsagePoint point;
+      point.periodStart = "2024-04-" + std::string(d < 10 ? "0" : "") + std::to_string(d);
+      point.energyByRateCentiKwh = {100 * d, 200, 300, 400};
+      point.energyCentiKwh = 100 * d + 900;
+      point.moneyByRateFen = {150 * d, 250, 350, 50};
+      point.moneyFen = 150 * d + 650;
+      series.points.push_back(point);
+    }
+    api.usageResult = series;
+  }
+  void identified() {
+    identifyShop("A101");
+    runner.settle();
+  }
+  void recharge(RechargeViewModel::Step wanted) {
+    using Step = RechargeViewModel::Step;
+    identified();
+    session.navigate(Screen::Recharge);
+    runner.settle();
+    if (wanted == Step::Choose) {
+      return;
+    }
+    if (wanted == Step::PaperWarning) {
+      printer.paper = devices::PaperStatus::Out;
+    }
+    session.recharge().choosePreset(10000);
+    session.recharge().pay();
+    runner.settle();
+    if (wanted == Step::Crediting) {
+      api.orderScript = {testing::order(OrderState::Paid)};
+      advance(std::chrono::seconds(2));
+    } else if (wanted == Step::Done) {
+      api.orderScript = {testing::order(OrderState::Credited)};
+      advance(std::chrono::seconds(2));
+    } else if (wanted == Step::Failed) {
+      api.orderScript = {testing::order(OrderState::Failed)};
+      advance(std::chrono::seconds(2));
+    }
+  }
+};
+
 }  // namespace prepaid::kiosk::testing

@@ -16,83 +16,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using Step = RechargeViewModel::Step;
+using testing::Site;
 
 struct Size {
   float width;
   float height;
 };
 constexpr Size Sizes[] = {{1080, 1920}, {1920, 1080}, {1366, 768}, {800, 1280}};
-
-// A shop with an electricity and a water meter, alarms and recharges enough to need paging.
-struct Site : testing::Harness {
-  Site() {
-    auto account = testing::account();
-    auto water = testing::meter(12, 8000);
-    water.medium = "water";
-    water.serial = "W-0012";
-    account.meters.push_back(water);
-    account.tenantName = "龘*";
-    api.identifyResult = account;
-    api.accountResult = account;
-    for (int i = 0; i < 14; ++i) {
-      api::AlarmView alarm;
-      alarm.alarmId = i + 1;
-      alarm.meterId = 11;
-      alarm.kind = i % 2 == 0 ? "alarm1" : "lost_contact";
-      alarm.raisedAt = "2024-05-01T08:" + std::to_string(10 + i) + ":00+08:00";
-      api.alarmsResult.push_back(alarm);
-      api::RechargeView recharge;
-      recharge.entryId = 100 + i;
-      recharge.meterId = 11;
-      recharge.kind = i % 3 == 2 ? "refund" : "recharge";
-      recharge.amountFen = 10000 + i * 100;
-      recharge.source = "pay:wechat";
-      recharge.createdAt = "2024-04-" + std::to_string(10 + i) + "T09:00:00+08:00";
-      api.rechargesResult.push_back(recharge);
-    }
-    api::UsageSeries series;
-    series.meterId = 11;
-    series.granularity = "day";
-    for (int d = 1; d <= 30; ++d) {
-      api::UsagePoint point;
-      point.periodStart = "2024-04-" + std::string(d < 10 ? "0" : "") + std::to_string(d);
-      point.energyByRateCentiKwh = {100 * d, 200, 300, 400};
-      point.energyCentiKwh = 100 * d + 900;
-      point.moneyByRateFen = {150 * d, 250, 350, 50};
-      point.moneyFen = 150 * d + 650;
-      series.points.push_back(point);
-    }
-    api.usageResult = series;
-  }
-  void identified() {
-    identifyShop("A101");
-    runner.settle();
-  }
-  void recharge(Step wanted) {
-    identified();
-    session.navigate(Screen::Recharge);
-    runner.settle();
-    if (wanted == Step::Choose) {
-      return;
-    }
-    if (wanted == Step::PaperWarning) {
-      printer.paper = devices::PaperStatus::Out;
-    }
-    session.recharge().choosePreset(10000);
-    session.recharge().pay();
-    runner.settle();
-    if (wanted == Step::Crediting) {
-      api.orderScript = {testing::order(OrderState::Paid)};
-      advance(2s);
-    } else if (wanted == Step::Done) {
-      api.orderScript = {testing::order(OrderState::Credited)};
-      advance(2s);
-    } else if (wanted == Step::Failed) {
-      api.orderScript = {testing::order(OrderState::Failed)};
-      advance(2s);
-    }
-  }
-};
 
 struct Scene {
   std::string name;
