@@ -168,7 +168,9 @@ void MaintenanceScreen::draw(Frame& frame) {
                ImVec2(third / 2 - gap / 2, bh), ui::Tone::Secondary)) {
     vm.adjustIdleTimeout(10);
   }
-  if (p.button("deflang", p.f({"maintenance.language", {std::string(toString(draft.language))}}),
+  if (p.button("deflang",
+               p.f({"maintenance.language",
+                    {p.t(draft.language == Language::ZhCn ? "language.zh_cn" : "language.en")}}),
                ImVec2(x + 2 * (third + gap), y), ImVec2(third, bh), ui::Tone::Secondary)) {
     vm.toggleLanguage();
   }

@@ -55,7 +55,7 @@ TEST(Catalog, EveryKeyUsedInTheSourcesExists) {
   auto catalog = Catalog::load(I18n);
   ASSERT_TRUE(catalog);
   const std::regex key(
-      R"re("((?:site|attract|nav|offline|identify|error|account|menu|usage|unit|alarms|history|recharge|print|idle|maintenance)\.[a-z_0-9.]+)")re");
+      R"re("((?:site|attract|nav|offline|identify|error|account|menu|usage|unit|alarms|history|recharge|print|idle|maintenance|list|language|payment)\.[a-z_0-9.]+)")re");
   std::size_t checked = 0;
   for (const auto& dir : {"kiosk/viewmodels/src", "kiosk/screens/src", "kiosk/ui/src"}) {
     for (const auto& entry :
