@@ -162,6 +162,22 @@ TEST(ChildProcessTest, WholeProcessGroupGoesWithIt) {
   EXPECT_FALSE(alive(grandchild));
 }
 
+TEST(ChildProcessTest, DestructorUsesItsOwnDeadlineThenSigkill) {
+  ChildOptions quick;
+  quick.destroyTimeout = 200ms;
+  pid_t pid = -1;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    auto child = shell("trap '' TERM; echo ready; while :; do sleep 0.05; done", quick);
+    ASSERT_TRUE(child.waitForOutput("ready\n", 10s));
+    pid = child.pid();
+  }
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 200ms);
+  EXPECT_LT(took, 5s);
+  EXPECT_FALSE(alive(pid));
+}
+
 TEST(ChildProcessTest, KillIsImmediate) {
   auto child = shell("trap 'echo ignored' TERM; echo ready; while :; do sleep 0.05; done");
   ASSERT_TRUE(child.waitForOutput("ready\n", 10s));

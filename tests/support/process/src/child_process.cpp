@@ -84,6 +84,7 @@ struct ChildProcess::State {
   int wakeFd = -1;  // eventfd: tells the reader to drain and stop
   int pidFd = -1;   // readable once the child exited; -1 when the kernel has no pidfd
   int logFd = -1;
+  std::chrono::milliseconds destroyTimeout{0};
 
   std::mutex mutex;
   std::condition_variable changed;
@@ -179,6 +180,7 @@ std::expected<ChildProcess, SpawnError> ChildProcess::spawn(std::vector<std::str
     return std::unexpected(SpawnError{"no program given"});
   }
   auto state = std::make_unique<State>();
+  state->destroyTimeout = options.destroyTimeout;
   if (options.logFile) {
     state->logFd =
         ::open(options.logFile->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -258,7 +260,7 @@ ChildProcess::ChildProcess(ChildProcess&&) noexcept = default;
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
     if (m_state && !m_state->status) {
-      finish(std::chrono::seconds(5));
+      finish(m_state->destroyTimeout);
     }
     m_state = std::move(other.m_state);
   }
@@ -267,7 +269,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
 
 ChildProcess::~ChildProcess() {
   if (m_state && !m_state->status) {
-    finish(std::chrono::seconds(5));
+    finish(m_state->destroyTimeout);
   }
 }
 

@@ -33,6 +33,8 @@ struct ChildOptions {
   StderrMode stderrMode = StderrMode::Inherit;
   /// When set, every byte captured is also appended to this file as it arrives.
   std::optional<std::filesystem::path> logFile;
+  /// The SIGTERM deadline the destructor gives a child still running (then SIGKILL).
+  std::chrono::milliseconds destroyTimeout = std::chrono::seconds(5);
 };
 
 /// How a child ended, as waitpid reported it.
@@ -74,7 +76,7 @@ class ChildProcess {
   ChildProcess& operator=(ChildProcess&&) noexcept;
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
-  /// Terminates with a 5 s SIGTERM deadline when still running.
+  /// Terminates a child still running (ChildOptions::destroyTimeout, then SIGKILL).
   ~ChildProcess();
 
   /// The child's pid, which is also its process group id; -1 after terminate().
