@@ -10,8 +10,8 @@
 
 #include <array>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
+#include <expected>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -23,16 +23,12 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
-#include <poll.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "prepaid/test_process/child_process.hpp"
 #include "prepaid/version.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -83,116 +79,29 @@ std::optional<int> freePortRange(int from, int count) {
   return std::nullopt;
 }
 
-/// installer/demo.sh in its own process group, its output read through a pipe.
-class DemoSite {
- public:
-  DemoSite() = default;
-  DemoSite(const DemoSite&) = delete;
-  DemoSite& operator=(const DemoSite&) = delete;
-  ~DemoSite() { stop(); }
-
-  /// Starts the script and waits for "[demo] running"; false (with the output so far in
-  /// output()) when it exits first or the deadline passes.
-  bool start(const std::filesystem::path& script, const std::filesystem::path& buildDir,
-             const std::vector<std::string>& environment, std::chrono::seconds deadline) {
-    int pipeFds[2];
-    if (::pipe(pipeFds) != 0) {
-      return false;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDERR_FILENO);
-    posix_spawn_file_actions_addclose(&actions, pipeFds[0]);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attributes, 0);
-
-    std::vector<std::string> env;
-    for (char** variable = environ; *variable != nullptr; ++variable) {
-      env.emplace_back(*variable);
-    }
-    env.insert(env.end(), environment.begin(), environment.end());
-    std::vector<char*> envp;
-    for (auto& entry : env) {
-      envp.push_back(entry.data());
-    }
-    envp.push_back(nullptr);
-    std::string bash = "/bin/bash";
-    std::string scriptArg = script.string();
-    std::string buildArg = buildDir.string();
-    std::array<char*, 4> argv{bash.data(), scriptArg.data(), buildArg.data(), nullptr};
-    const int spawned =
-        posix_spawn(&m_pid, bash.c_str(), &actions, &attributes, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    ::close(pipeFds[1]);
-    if (spawned != 0) {
-      ::close(pipeFds[0]);
-      m_pid = -1;
-      return false;
-    }
-    m_output = pipeFds[0];
-
-    const auto end = Clock::now() + deadline;
-    std::string text;
-    while (Clock::now() < end) {
-      pollfd readable{m_output, POLLIN, 0};
-      if (::poll(&readable, 1, 200) <= 0) {
-        continue;
-      }
-      char buffer[4096];
-      const auto count = ::read(m_output, buffer, sizeof(buffer));
-      if (count <= 0) {
-        break;  // the script exited
-      }
-      text.append(buffer, static_cast<std::size_t>(count));
-      m_log = text;
-      if (text.find("[demo] running") != std::string::npos) {
-        return true;
-      }
-    }
-    return false;
+/// Starts installer/demo.sh (in its own process group, stdout and stderr captured) and waits for
+/// "[demo] running"; the error carries the script's output so far when it exits first or the
+/// deadline passes. Stopping it (ChildProcess::terminate, or its destructor on an early return)
+/// sends SIGTERM to the script, whose trap stops every program it started, and SIGKILL to the
+/// whole group after 20 s.
+std::expected<prepaid::test::ChildProcess, std::string> startDemo(
+    const std::filesystem::path& script, const std::filesystem::path& buildDir,
+    std::vector<std::string> environment, std::chrono::seconds deadline) {
+  prepaid::test::ChildOptions options;
+  options.environment = std::move(environment);
+  options.stderrMode = prepaid::test::StderrMode::Capture;
+  options.destroyTimeout = std::chrono::seconds(20);
+  auto demo = prepaid::test::ChildProcess::spawn({"/bin/bash", script.string(), buildDir.string()},
+                                                 std::move(options));
+  if (!demo) {
+    return std::unexpected(demo.error().message);
   }
-
-  /// What the script printed so far.
-  [[nodiscard]] const std::string& output() const { return m_log; }
-
-  /// SIGTERM to the script (its trap stops every program it started), SIGKILL to the whole group
-  /// if it has not finished within 20 s.
-  void stop() {
-    if (m_pid <= 0) {
-      return;
-    }
-    ::kill(m_pid, SIGTERM);
-    const auto end = Clock::now() + std::chrono::seconds(20);
-    int status = 0;
-    while (::waitpid(m_pid, &status, WNOHANG) == 0) {
-      if (Clock::now() > end) {
-        ::kill(-m_pid, SIGKILL);
-        ::waitpid(m_pid, &status, 0);
-        break;
-      }
-      // Drain the pipe so the script never blocks writing its "stopped" line.
-      pollfd readable{m_output, POLLIN, 0};
-      if (::poll(&readable, 1, 100) > 0) {
-        char buffer[4096];
-        if (::read(m_output, buffer, sizeof(buffer)) <= 0) {
-          ::poll(nullptr, 0, 50);
-        }
-      }
-    }
-    ::kill(-m_pid, SIGKILL);  // anything the script left behind in its group
-    ::close(m_output);
-    m_pid = -1;
+  const auto running = demo->waitForOutput("[demo] running", deadline);
+  if (!running) {
+    return std::unexpected(running.error().summary + "\n" + running.error().output);
   }
-
- private:
-  pid_t m_pid = -1;
-  int m_output = -1;
-  std::string m_log;
-};
+  return std::move(*demo);
+}
 
 struct WrkFigures {
   std::string requestsPerSecond;
@@ -302,19 +211,19 @@ int main(int argc, char** argv) {
   }
   int status = 1;
   {
-    DemoSite demo;
     const auto started = Clock::now();
-    if (!demo.start(
-            script, buildDir,
-            {"PREPAID_DEMO_DATA=" + dir.string(), "PREPAID_DEMO_PORT=" + std::to_string(*apiPort),
-             "PREPAID_DEMO_PAY_PORT=" + std::to_string(*payPort),
-             "PREPAID_DEMO_SIM_PORT_BASE=" + std::to_string(*gatewayPorts),
-             // The backend's thread pool is sized for its clients; two wrk connections stand
-             // for one kiosk (it polls while a look-up runs).
-             "PREPAID_DEMO_KIOSKS=" + std::to_string((connections + 1) / 2),
-             "PREPAID_DEMO_PROGRAMS=meter-sim pay-sim backend"},
-            std::chrono::seconds(180))) {
-      std::cerr << "bench-api: the demo site did not start; its output:\n" << demo.output();
+    auto demo = startDemo(
+        script, buildDir,
+        {"PREPAID_DEMO_DATA=" + dir.string(), "PREPAID_DEMO_PORT=" + std::to_string(*apiPort),
+         "PREPAID_DEMO_PAY_PORT=" + std::to_string(*payPort),
+         "PREPAID_DEMO_SIM_PORT_BASE=" + std::to_string(*gatewayPorts),
+         // The backend's thread pool is sized for its clients; two wrk connections stand
+         // for one kiosk (it polls while a look-up runs).
+         "PREPAID_DEMO_KIOSKS=" + std::to_string((connections + 1) / 2),
+         "PREPAID_DEMO_PROGRAMS=meter-sim pay-sim backend"},
+        std::chrono::seconds(180));
+    if (!demo) {
+      std::cerr << "bench-api: the demo site did not start; its output:\n" << demo.error();
       return 1;
     }
     const auto startMs =
@@ -346,7 +255,7 @@ int main(int argc, char** argv) {
     const auto health =
         runWrk(threads, connections, seconds, {}, base + "/api/v1/health", healthOutput);
     const auto balance = runWrk(threads, connections, seconds, headers, base + path, balanceOutput);
-    demo.stop();
+    demo->terminate(std::chrono::seconds(20));
 
     std::cout << "bench-api: demo site up in " << startMs << " ms; wrk " << connections
               << " connections, " << seconds << " s per run\n";
