@@ -1,15 +1,17 @@
 #include "meter_sim_process.hpp"
 
+#include <array>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <regex>
 #include <sstream>
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace prepaid::test {
@@ -20,73 +22,39 @@ std::string meterSimPath() {
 
 MeterSimProcess::MeterSimProcess(std::vector<std::string> args,
                                  std::chrono::milliseconds readyTimeout) {
-  std::array<int, 2> pipeFds{};
-  if (pipe(pipeFds.data()) != 0) {
-    ADD_FAILURE() << "pipe: " << std::strerror(errno);
-    return;
-  }
   // The program is argv[0]; no insert at the front of `args` (GCC 12 -O2 reports a false
   // -Wnull-dereference inside vector<string>::insert).
-  std::string program = meterSimPath();
-  m_pid = fork();
-  if (m_pid == 0) {
-    dup2(pipeFds[1], STDOUT_FILENO);
-    close(pipeFds[0]);
-    close(pipeFds[1]);
-    std::vector<char*> argv{program.data()};
-    for (auto& arg : args) {
-      argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+  std::vector<std::string> argv{meterSimPath()};
+  for (auto& arg : args) {
+    argv.push_back(std::move(arg));
   }
-  close(pipeFds[1]);
-  m_stdout = pipeFds[0];
-  const auto deadline = std::chrono::steady_clock::now() + readyTimeout;
-  std::string pending;
-  while (!m_ready) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      ADD_FAILURE() << "prepaid-meter-sim not ready within " << readyTimeout.count()
-                    << " ms; output so far:\n"
-                    << m_output;
-      return;
-    }
-    pollfd fd{m_stdout, POLLIN, 0};
-    if (poll(&fd, 1, static_cast<int>(left.count())) <= 0) {
-      continue;
-    }
-    std::array<char, 4096> buffer{};
-    const ssize_t got = read(m_stdout, buffer.data(), buffer.size());
-    if (got <= 0) {
-      int status = 0;
-      waitpid(m_pid, &status, 0);
-      m_pid = -1;
-      ADD_FAILURE() << "prepaid-meter-sim exited before ready (status " << status
-                    << "): " << m_output;
-      return;
-    }
-    m_output.append(buffer.data(), static_cast<std::size_t>(got));
-    pending.append(buffer.data(), static_cast<std::size_t>(got));
-    for (auto newline = pending.find('\n'); newline != std::string::npos;
-         newline = pending.find('\n')) {
-      const std::string line = pending.substr(0, newline);
-      pending.erase(0, newline + 1);
-      int gateway = -1;
-      std::array<char, 32> protocol{};
-      std::array<char, 256> where{};
-      if (std::sscanf(line.c_str(), "gateway %d %31s listening on %255s", &gateway, protocol.data(),
-                      where.data()) == 3) {
-        m_endpoints[gateway] = where.data();
-      } else if (line.rfind("control listening on 127.0.0.1:", 0) == 0) {
-        m_controlPort = std::stoi(line.substr(std::strlen("control listening on 127.0.0.1:")));
-      } else if (line == "ready") {
-        m_ready = true;
-      }
+  auto process = ChildProcess::spawn(std::move(argv));
+  if (!process) {
+    m_startFailure = process.error().message;
+    ADD_FAILURE() << "prepaid-meter-sim: " << m_startFailure;
+    return;
+  }
+  m_process.emplace(std::move(*process));
+  // "ready" on a line of its own, after every gateway and the control port were printed.
+  const auto text = m_process->waitForOutput(std::regex("(^|\n)ready\n"), readyTimeout);
+  if (!text) {
+    ADD_FAILURE() << "prepaid-meter-sim not ready: " << text.error().summary << "; output so far:\n"
+                  << text.error().output;
+    return;
+  }
+  std::istringstream lines(*text);
+  for (std::string line; std::getline(lines, line);) {
+    int gateway = -1;
+    std::array<char, 32> protocol{};
+    std::array<char, 256> where{};
+    if (std::sscanf(line.c_str(), "gateway %d %31s listening on %255s", &gateway, protocol.data(),
+                    where.data()) == 3) {
+      m_endpoints[gateway] = where.data();
+    } else if (line.rfind("control listening on 127.0.0.1:", 0) == 0) {
+      m_controlPort = std::stoi(line.substr(std::strlen("control listening on 127.0.0.1:")));
     }
   }
+  m_ready = true;
 }
 
 MeterSimProcess::~MeterSimProcess() {
@@ -94,22 +62,15 @@ MeterSimProcess::~MeterSimProcess() {
 }
 
 int MeterSimProcess::stop() {
-  int status = -1;
-  if (m_pid > 0) {
-    kill(m_pid, SIGTERM);
-    waitpid(m_pid, &status, 0);
-    m_pid = -1;
-    // Collect what it printed on the way out (e.g. "state saved to …").
-    std::array<char, 4096> buffer{};
-    for (ssize_t got = 0; (got = read(m_stdout, buffer.data(), buffer.size())) > 0;) {
-      m_output.append(buffer.data(), static_cast<std::size_t>(got));
-    }
+  if (!m_process) {
+    return -1;
   }
-  if (m_stdout >= 0) {
-    close(m_stdout);
-    m_stdout = -1;
-  }
-  return status;
+  const auto status = m_process->terminate(std::chrono::seconds(20));
+  return status.kind == ExitStatus::Kind::Exited ? status.code : -1;
+}
+
+std::string MeterSimProcess::output() const {
+  return m_process ? m_process->output() : m_startFailure;
 }
 
 std::string MeterSimProcess::endpoint(int gateway) const {

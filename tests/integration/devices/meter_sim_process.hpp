@@ -2,14 +2,16 @@
 
 // Runs prepaid-meter-sim as a child process for a test: starts it with the given flags, waits
 // for its "ready" line with a deadline (no sleeps), collects the "gateway … listening on …"
-// lines, talks to its control port, and stops it (SIGTERM) when destroyed.
+// lines, talks to its control port, and stops it (SIGTERM) when destroyed. The process itself is
+// a prepaid::test_process ChildProcess.
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <sys/types.h>
+#include "prepaid/test_process/child_process.hpp"
 
 namespace prepaid::test {
 
@@ -33,16 +35,16 @@ class MeterSimProcess {
   [[nodiscard]] long long field(int gateway, int unit, const std::string& name) const;
   /// A text field of a control reply.
   [[nodiscard]] static std::string valueOf(const std::string& reply, const std::string& name);
-  /// Stops with SIGTERM and waits; returns the exit status (or -1).
+  /// Stops with SIGTERM (SIGKILL after 20 s) and waits; returns the exit code (-1 when killed by
+  /// a signal or never started).
   int stop();
-  /// Everything the simulator printed on stdout so far.
-  [[nodiscard]] const std::string& output() const { return m_output; }
+  /// Everything the simulator printed on stdout so far (after stop(): all of it).
+  [[nodiscard]] std::string output() const;
 
  private:
-  pid_t m_pid = -1;
-  int m_stdout = -1;
+  std::optional<ChildProcess> m_process;
+  std::string m_startFailure;  // what went wrong when it never started
   bool m_ready = false;
-  std::string m_output;
   std::map<int, std::string> m_endpoints;
   int m_controlPort = 0;
 };
