@@ -54,6 +54,9 @@ namespace payments = backend::payments;
 constexpr const char* KioskKey = "pk_stack_test_kiosk_0001";
 constexpr const char* AdminPassword = "stack-admin-123";
 // Payment codes as the kiosk's scanner reads them (WeChat: 18 digits 10-15; Alipay: 25-30).
+// The backend's code-pay timeout here: long enough for the 11 s provider-answer delay below,
+// short enough that the never-confirming customer does not dominate the test's run time.
+constexpr std::int64_t CodePayTimeoutS = 20;
 constexpr const char* WechatPaymentCode = "134567890123456789";
 constexpr const char* AlipayPaymentCode = "283456789012345678";
 
@@ -261,7 +264,8 @@ class PaymentsStack : public ::testing::Test {
                   std::to_string(m_apiPort) +
                   "\nkiosks = 1\nconsoles = 1\n"
                   "[payments]\nproviders = \"pay/providers.json\"\n"
-                  "tick_ms = 100\n");
+                  "tick_ms = 100\ncode_pay_timeout_s = " +
+                  std::to_string(CodePayTimeoutS) + "\n");
     m_backend = std::make_unique<BackendProcess>((m_dir / "backend.toml").string(), 30s);
     ASSERT_TRUE(m_backend->ready()) << tail(m_dir / "backend.log");
     m_api = std::make_unique<httplib::Client>("127.0.0.1", m_apiPort);
@@ -767,10 +771,10 @@ TEST_F(PaymentsStack, ForgedNotificationsChangeNothing) {
 }
 
 // Payment codes (付款码): the customer confirms after USERPAYING for 2 s and the order is credited;
-// a customer who never confirms is reversed after the backend's code-pay timeout (60 s, not
-// configurable in prepaid-backend, so the other cases run meanwhile: a refused code fails the
-// order, and the provider-answer timeouts of QR creation and code pay credit once). Nothing but
-// the confirmed payments reaches a meter.
+// a customer who never confirms is reversed after the backend's code-pay timeout
+// ([payments] code_pay_timeout_s, CodePayTimeoutS here instead of the default 60 s; the other cases
+// run meanwhile: a refused code fails the order, and the provider-answer timeouts of QR creation
+// and code pay credit once). Nothing but the confirmed payments reaches a meter.
 TEST_F(PaymentsStack, CodePayUserpayingThenSuccessTimeoutThenReverseAndProviderTimeouts) {
   // Timeout first (the pay-sim takes the USERPAYING duration when the code is submitted).
   ASSERT_NO_FATAL_FAILURE(setFaults({{"userpaying_s", -1}}));
@@ -824,10 +828,11 @@ TEST_F(PaymentsStack, CodePayUserpayingThenSuccessTimeoutThenReverseAndProviderT
   // Meanwhile, the provider's answers time out (the other timeout fault).
   ASSERT_NO_FATAL_FAILURE(providerAnswerTimeoutsCreditOnce());
 
-  // The never-confirming customer: reversed at the provider after the 60 s code-pay timeout.
-  const Json reversed = waitForState(neverNo, {"reversed"}, 90s, false);
+  // The never-confirming customer: reversed at the provider after the code-pay timeout.
+  const Json reversed = waitForState(neverNo, {"reversed"}, 60s, false);
   EXPECT_EQ(reversed.value("stage", ""), "not_paid") << reversed.dump();
-  EXPECT_GE(std::chrono::steady_clock::now() - timeoutStarted, 55s)
+  EXPECT_GE(std::chrono::steady_clock::now() - timeoutStarted,
+            std::chrono::seconds(CodePayTimeoutS - 1))
       << "reversed before the timeout";
   EXPECT_EQ(tradeState(neverNo), "REVOKED");
   ASSERT_NO_FATAL_FAILURE(expectNothingCredited(meter3, 3));

@@ -302,7 +302,9 @@ std::expected<BackendConfig, std::string> loadBackendConfig(const std::filesyste
 
   if (const auto* payments = section(root, "payments", error)) {
     const auto where = prefix + "payments.";
-    if (auto ok = onlyKnown(*payments, where, {"providers", "tick_ms"}); !ok) {
+    if (auto ok = onlyKnown(*payments, where,
+                            {"providers", "tick_ms", "code_pay_timeout_s", "qr_lifetime_s"});
+        !ok) {
       return Error(ok.error());
     }
     std::optional<std::string> providers;
@@ -314,6 +316,17 @@ std::expected<BackendConfig, std::string> loadBackendConfig(const std::filesyste
     }
     config.paymentProviders = resolve(*providers);
     if (auto ok = readInt(*payments, where, "tick_ms", 10, 60000, config.paymentTickMs); !ok) {
+      return Error(ok.error());
+    }
+    // Bounds: a customer needs some seconds to confirm; the providers keep an unconfirmed code
+    // payment (and a QR) open for minutes, not hours.
+    if (auto ok =
+            readInt(*payments, where, "code_pay_timeout_s", 5, 600, config.paymentCodePayTimeoutS);
+        !ok) {
+      return Error(ok.error());
+    }
+    if (auto ok = readInt(*payments, where, "qr_lifetime_s", 60, 7200, config.paymentQrLifetimeS);
+        !ok) {
       return Error(ok.error());
     }
     if (!config.httpEnabled) {

@@ -36,6 +36,8 @@ struct BackendConfig {
   // [payments]: the payment service runs only when providers is set.
   std::optional<std::filesystem::path> paymentProviders;  // [payments] providers (providers.json)
   std::int64_t paymentTickMs = 200;                       // [payments] tick_ms
+  std::int64_t paymentCodePayTimeoutS = 60;  // [payments] code_pay_timeout_s (reverse after)
+  std::int64_t paymentQrLifetimeS = 180;     // [payments] qr_lifetime_s (time_expire of a QR)
 };
 
 /// Reads and validates the file. Error: one line naming the file and the key.

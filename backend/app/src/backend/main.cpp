@@ -167,6 +167,8 @@ int run(const std::string& configFile) {
     backend::payments::PaymentOptions paymentOptions;
     paymentOptions.log = [](const std::string& line) { spdlog::info("payments: {}", line); };
     paymentOptions.commandsQueued = [&engine] { engine.commandsQueued(); };
+    paymentOptions.codePayTimeoutS = config->paymentCodePayTimeoutS;
+    paymentOptions.qrLifetimeS = config->paymentQrLifetimeS;
     payments = std::make_unique<backend::payments::PaymentService>(
         db, billingService, collect::systemNow, paymentOptions);
     for (auto& provider : *providers) {
