@@ -50,6 +50,9 @@ import urllib.request
 # single-phase meter-side meter with a tenant (胡桂英), on the Modbus TCP gateway A-1F.
 KIOSK_KEY = "pk_demo_kiosk_key_0001"
 ADMIN_USER = "admin"
+# The site's name in the backend (assets/demo/site.toml); the kiosk runs with --site-name 演示商场,
+# and both receipts must carry the backend's spelling.
+BACKEND_SITE_NAME = "演示商场 Demo Mall"
 ADMIN_PASSWORD = "demo-admin-123"
 SHOP = "A102"
 SIM_METER = "0 2"  # A102's meter in the simulator: gateway 0 (A-1F), unit 2
@@ -528,7 +531,8 @@ def credit_pending(kiosk, demo, report, args):
     new_txt = wait_for("the credit-pending receipt", lambda: [
         f for f in os.listdir(kiosk.printer_dir) if f.endswith(".txt") and f not in printed])
     text = open(os.path.join(kiosk.printer_dir, new_txt[0]), encoding="utf-8").read()
-    for needle in ("已收款，电表暂未入账", "待入表 pending", "50.00", order_no, SHOP):
+    # The backend's site name, as on the credited receipt (not the kiosk's --site-name).
+    for needle in ("已收款，电表暂未入账", "待入表 pending", "50.00", order_no, SHOP, BACKEND_SITE_NAME):
         if needle not in text:
             raise Failure("credit-pending receipt lacks %r:\n%s" % (needle, text))
     shutil.copy(os.path.join(kiosk.printer_dir, new_txt[0]),
@@ -789,7 +793,8 @@ def run(args):
             raise Failure("expected one receipt, found %r" % receipts)
         receipt_txt = os.path.join(kiosk.printer_dir, receipts[0])
         text = open(receipt_txt, encoding="utf-8").read()
-        for needle in ("100.00", yuan(balance_after), order_no, SHOP, "充值成功"):
+        for needle in ("100.00", yuan(balance_after), order_no, SHOP, "充值成功",
+                       BACKEND_SITE_NAME):
             if needle not in text:
                 raise Failure("receipt lacks %r:\n%s" % (needle, text))
         shutil.copy(receipt_txt, os.path.join(args.artifacts, receipts[0]))
@@ -824,25 +829,33 @@ def run(args):
         kiosk.click("testprint")
         kiosk.has_text("凭条已打印")
         kiosk.screenshot("maintenance")
-        # The audit route is being added to the backend; until it is there the kiosk shows the
-        # failed sends (not worked around in the kiosk), and the check below says it was skipped.
-        status, openapi = demo.api("GET", "/api/v1/openapi.json")
-        if "/api/v1/audit/events" in (openapi or {}).get("paths", {}):
-            def audited():
+        # Every staff action reaches the backend's audit log, recorded as client.<action> with
+        # the staff member as the actor and this kiosk as the target (mandatory: no skip).
+        def staff_actions(wanted):
+            def found():
                 status, body = demo.api("GET", "/api/v1/audit?limit=200", staff=True)
-                text = json.dumps(body, ensure_ascii=False)
-                return status == 200 and all(a in text for a in ("kiosk.maintenance.enter",
-                                                                 "kiosk.printer.test")) and text
-            wait_for("the kiosk's staff actions in the audit log", audited)
-            report["audit_checked"] = True
-        else:
-            # The kiosk says so on the screen instead of pretending.
-            kiosk.has_text("kiosk.maintenance.enter: failed")
-            print("NOTE: the backend has no POST /api/v1/audit/events yet: audit check skipped "
-                  "(the kiosk lists the failed sends)")
-            report["audit_checked"] = False
+                if status != 200:
+                    raise Failure("GET /api/v1/audit as staff: %s %r" % (status, body))
+                records = [r for r in body.get("records", [])
+                           if r.get("action", "").startswith("client.kiosk.")]
+                by_action = {r["action"]: r for r in records}
+                if not all(a in by_action for a in wanted):
+                    return None
+                return by_action
+            return wait_for("the kiosk's staff actions %r in the audit log" % (wanted,), found,
+                            timeout=20)
+        entered = staff_actions(["client.kiosk.maintenance.enter", "client.kiosk.printer.test"])
+        for action in ("client.kiosk.maintenance.enter", "client.kiosk.printer.test"):
+            record = entered[action]
+            if record.get("actor") != ADMIN_USER or not str(record.get("target", "")).startswith(
+                    "kiosk:") or record.get("target") == "kiosk:unknown-key":
+                raise Failure("audit record of %s names the wrong actor/kiosk: %r" %
+                              (action, record))
         kiosk.click("logout")
         kiosk.screen("attract")
+        left = staff_actions(["client.kiosk.maintenance.leave"])
+        report["audit_checked"] = True
+        report["audit_actions"] = sorted(left)
 
         # Offline on the account screen: the backend is killed -> banner, recharge disabled;
         # restarted -> the kiosk recovers by itself.
