@@ -616,44 +616,105 @@ std::expected<PaymentOrder, PaymentError> PaymentService::refund(PaymentOrderId 
       return order;
     }
     const State from = order->state;
-    if (from == State::Refunding || from == State::Refunded) {
+    if (from == State::Refunded) {
       return order;  // asked before: idempotent
     }
-    if (from != State::Paid && from != State::Crediting && from != State::Credited) {
-      return paymentError(PaymentErrorCode::InvalidState, "order " + order->orderNo + " is " +
-                                                              std::string(store::toString(from)) +
-                                                              ": nothing was paid to refund");
-    }
-    if (provider(order->provider) == nullptr) {
-      return paymentError(PaymentErrorCode::ProviderUnavailable,
-                          "provider " + order->provider + " is not configured");
-    }
-    if (order->ledgerEntryId) {
-      // Take the money back from the meter's balance first; if billing cannot (the recharge
-      // reached a meter-side meter), the customer cannot be refunded here.
-      billing::CorrectionRequest correction;
-      correction.entryId = *order->ledgerEntryId;
-      correction.idempotencyKey = "pay-refund:" + order->orderNo;
-      correction.source = staff;
-      correction.note = "refund of payment order " + order->orderNo + ": " + reason;
-      auto corrected = m_billing.correct(correction);
-      if (!corrected) {
-        return paymentError(PaymentErrorCode::NotRefundable,
-                            "the recharge of order " + order->orderNo +
-                                " cannot be taken back: " + corrected.error().message);
+    if (from != State::Refunding) {
+      if (from != State::Paid && from != State::Crediting && from != State::Credited &&
+          from != State::Receipted) {
+        return paymentError(PaymentErrorCode::InvalidState, "order " + order->orderNo + " is " +
+                                                                std::string(store::toString(from)) +
+                                                                ": nothing was paid to refund");
+      }
+      if (provider(order->provider) == nullptr) {
+        return paymentError(PaymentErrorCode::ProviderUnavailable,
+                            "provider " + order->provider + " is not configured");
+      }
+      // The intent is persisted first: from here on no credit step runs for the order (only
+      // `paid` credits), and after a crash the worker finishes the ledger correction and the
+      // provider refund (stepRefunding); the order never reads paid while its money is taken
+      // back.
+      order->state = State::Refunding;
+      order->refundNo = "R" + order->orderNo;
+      order->refundReason = reason;
+      order->refundedBy = staff;
+      order->checks = 0;  // refund attempts from now on (the backoff counts them)
+      order->lastError.clear();
+      order->nextCheckAt = m_clock();
+      if (auto saved = save(*order, from); !saved) {
+        return std::unexpected(saved.error());
+      }
+      if (auto taken = takeBackCredit(*order); !taken) {
+        if (taken.error().code != PaymentErrorCode::NotRefundable) {
+          // Busy store: the worker completes the correction and the refund.
+          order->lastError = taken.error().message;
+          (void)save(*order, State::Refunding);
+          return order;
+        }
+        (void)revertRefund(*order, taken.error().message);
+        return std::unexpected(taken.error());
       }
     }
-    order->state = State::Refunding;
-    order->refundNo = "R" + order->orderNo;
-    order->refundReason = reason;
-    order->refundedBy = staff;
-    order->nextCheckAt = m_clock();
-    if (auto saved = save(*order, from); !saved) {
-      return std::unexpected(saved.error());
-    }
+    // Refunding already (asked before, or a refused refund staff retry): try again now.
   }
   advance(id, true);
   return load(id);
+}
+
+std::expected<void, PaymentError> PaymentService::takeBackCredit(const PaymentOrder& order) {
+  // The ledger key, not order.ledgerEntryId: a crash between the sale and the paid -> crediting
+  // save leaves an entry the order does not name yet, and it must be taken back all the same.
+  std::optional<store::LedgerEntry> entry;
+  auto read =
+      m_store.read([&](const store::ReadTransaction& tx) -> std::expected<void, store::StoreError> {
+        auto found = tx.ledger().entryByKey("pay:" + order.orderNo);
+        if (!found) {
+          return std::unexpected(found.error());
+        }
+        entry = *found;
+        return {};
+      });
+  if (!read) {
+    return std::unexpected(fromStore(read.error()));
+  }
+  if (!entry) {
+    return {};  // never credited: nothing to take back
+  }
+  billing::CorrectionRequest correction;
+  correction.entryId = entry->id;
+  correction.idempotencyKey = "pay-refund:" + order.orderNo;
+  correction.source = order.refundedBy.empty() ? std::string("payments") : order.refundedBy;
+  correction.note = "refund of payment order " + order.orderNo + ": " + order.refundReason;
+  auto corrected = m_billing.correct(correction);
+  if (corrected) {
+    return {};  // new or replayed: the balance no longer holds the recharge
+  }
+  const auto code = corrected.error().code;
+  if (code == billing::BillingErrorCode::AlreadyCorrected) {
+    return {};  // staff corrected the entry by hand: the money is off the balance already
+  }
+  if (code == billing::BillingErrorCode::Busy || code == billing::BillingErrorCode::Storage) {
+    return paymentError(PaymentErrorCode::Storage, corrected.error().message);
+  }
+  return paymentError(PaymentErrorCode::NotRefundable,
+                      "the recharge of order " + order.orderNo +
+                          " cannot be taken back: " + corrected.error().message);
+}
+
+std::expected<void, PaymentError> PaymentService::revertRefund(PaymentOrder& order,
+                                                               const std::string& why) {
+  // Where the order was before the refund, from what it records (the crediting step moves on
+  // from there: a replayed sale finds the entry, a done command makes it credited).
+  order.state = order.receiptedAt  ? State::Receipted
+                : order.creditedAt ? State::Credited
+                : order.commandId  ? State::Crediting
+                                   : State::Paid;
+  order.refundNo.clear();
+  order.refundReason.clear();
+  order.refundedBy.clear();
+  order.lastError = "refund refused: " + why;
+  order.nextCheckAt = m_clock();
+  return save(order, State::Refunding);
 }
 
 // [SECTION] the state machine
@@ -1037,6 +1098,16 @@ PaymentService::Outcome PaymentService::stepReversing(PaymentOrder& order,
 PaymentService::Outcome PaymentService::stepRefunding(PaymentOrder& order,
                                                       PaymentProvider& provider) {
   const domain::Instant now = m_clock();
+  // Recovery: the refund may have been interrupted before its ledger correction.
+  if (auto taken = takeBackCredit(order); !taken) {
+    if (taken.error().code == PaymentErrorCode::NotRefundable) {
+      return {true, !revertRefund(order, taken.error().message).has_value()};
+    }
+    order.lastError = taken.error().message;
+    order.nextCheckAt = plusSeconds(now, 1);
+    (void)save(order, State::Refunding);
+    return {false, true};
+  }
   RefundOrder request;
   request.outTradeNo = order.orderNo;
   request.outRefundNo = order.refundNo;
@@ -1044,18 +1115,36 @@ PaymentService::Outcome PaymentService::stepRefunding(PaymentOrder& order,
   request.totalFen = order.paidFen.value_or(order.amountFen);
   request.reason = order.refundReason;
   auto refunded = provider.refund(request);
+  ++order.checks;
   if (refunded && *refunded == RefundState::Success) {
     order.state = State::Refunded;
     order.attention = store::OrderAttention::None;
     order.attentionReason.clear();
+    order.lastError.clear();
     return {true, !save(order, State::Refunding).has_value()};
   }
+  const bool refused = refunded ? *refunded == RefundState::Failed
+                                : refunded.error().code == ProviderErrorCode::Rejected ||
+                                      refunded.error().code == ProviderErrorCode::Configuration;
   order.lastError =
       refunded ? (*refunded == RefundState::Processing ? "refund processing" : "refund failed")
                : refunded.error().message;
-  order.nextCheckAt = plusSeconds(now, 5);
+  if (refused) {
+    // The provider said no: asking again rarely helps (keep asking, slowly), staff must look.
+    order.attention = store::OrderAttention::NeedsStaff;
+    order.attentionReason = "refund failed - staff action needed: " + order.lastError;
+  }
+  order.nextCheckAt = plusSeconds(now, refundRetryDelayS(order.checks));
   (void)save(order, State::Refunding);
-  return {false, !refunded.has_value()};
+  return {false, !refunded.has_value() || refused};
+}
+
+std::int64_t refundRetryDelayS(std::int64_t attempts) {
+  // 5 s, 30 s, 5 min, then hourly: a refund the provider is still processing finishes in
+  // seconds, a refused one needs staff, and neither should be asked about every few seconds.
+  constexpr std::array<std::int64_t, 4> Delays{5, 30, 300, 3600};
+  const auto index = std::clamp<std::int64_t>(attempts - 1, 0, Delays.size() - 1);
+  return Delays[static_cast<std::size_t>(index)];
 }
 
 // [SECTION] worker

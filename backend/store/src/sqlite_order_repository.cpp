@@ -84,13 +84,17 @@ bool isAllowedTransition(PaymentOrderState from, PaymentOrderState to) {
     case State::Credited:
       return to == State::Receipted || to == State::Refunding;
     case State::Refunding:
-      return to == State::Refunded;
+      // Back to where it was when billing refuses to take the credit back (the recharge
+      // reached a meter-side meter meanwhile): the refund did not happen.
+      return to == State::Refunded || to == State::Paid || to == State::Crediting ||
+             to == State::Credited || to == State::Receipted;
     case State::Expired:
     case State::Closed:
     case State::Failed:
       // A verified payment that arrives after we gave up on the order is kept, never dropped.
       return to == State::Paid;
     case State::Receipted:
+      return to == State::Refunding;  // staff may refund a printed recharge too
     case State::Reversed:
     case State::Refunded:
       return false;

@@ -54,7 +54,14 @@ class FakeProvider final : public PaymentProvider {
   }
   std::expected<RefundState, ProviderError> refund(const RefundOrder& order) override {
     refunds.push_back(order);
-    return RefundState::Success;
+    if (refundUnreachable) {
+      return std::unexpected(ProviderError{ProviderErrorCode::Unknown, "", "timeout"});
+    }
+    if (refundRefused) {
+      return std::unexpected(
+          ProviderError{ProviderErrorCode::Rejected, "NOT_ENOUGH", "merchant balance too low"});
+    }
+    return refundAnswer;
   }
   std::expected<Notification, ProviderError> parseNotification(const HeaderMap&,
                                                                const std::string& body,
@@ -83,6 +90,9 @@ class FakeProvider final : public PaymentProvider {
   TradeState codeAnswer = TradeState::Paid;
   bool unreachable = false;
   bool createUnanswered = false;
+  bool refundUnreachable = false;
+  bool refundRefused = false;
+  RefundState refundAnswer = RefundState::Success;
   int queries = 0;
   int creates = 0;
   std::vector<std::string> closes;
@@ -310,6 +320,148 @@ TEST_F(PaymentServiceTest, UncreditableOrderStaysVisibleAndIsRefunded) {
   EXPECT_EQ(m_wechat->refunds.size(), 1U);
 }
 
+// P11: the refund's intent is persisted before the ledger correction; an outage or a crash
+// between the steps leaves a refunding order (never one that reads paid while its money was
+// taken back), and the worker completes the missing steps.
+TEST_F(PaymentServiceTest, RefundIsPersistedFirstAndCompletedAfterACrash) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  auto order = createQr(meter, 2500, "k1");
+  m_wechat->customerPays(order.orderNo);
+  (void)notify(order, 2500);
+  ASSERT_EQ(reload(order).state, State::Credited);
+  EXPECT_EQ(site.balanceFen(meter), 2500);
+
+  // The provider does not answer: the order is refunding and the ledger already corrected.
+  m_wechat->refundUnreachable = true;
+  auto asked = service->refund(order.id, "alice", "wrong shop");
+  ASSERT_TRUE(asked.has_value()) << asked.error().message;
+  EXPECT_EQ(asked->state, State::Refunding);
+  EXPECT_EQ(asked->refundNo, "R" + order.orderNo);
+  EXPECT_EQ(site.balanceFen(meter), 0);
+  EXPECT_EQ(asked->attention, store::OrderAttention::None);  // not refused, just no answer
+
+  // A crash right after the refunding save (before the correction) of a second order: the
+  // worker posts the correction and then refunds.
+  auto second = createQr(meter, 1500, "k2");
+  m_wechat->customerPays(second.orderNo);
+  (void)notify(second, 1500);
+  second = reload(second);
+  ASSERT_EQ(second.state, State::Credited);
+  second.state = State::Refunding;
+  second.refundNo = "R" + second.orderNo;
+  second.refundedBy = "bob";
+  second.refundReason = "double payment";
+  second.checks = 0;
+  site.mustWrite(
+      [&](store::WriteTransaction& t) { return t.orders().update(second, State::Credited); });
+  EXPECT_EQ(site.balanceFen(meter), 1500);  // the crash left the money on the balance
+
+  m_wechat->refundUnreachable = false;
+  site.advance(5);
+  service->reconcileAll();  // at start-up
+  EXPECT_EQ(reload(order).state, State::Refunded);
+  EXPECT_EQ(reload(second).state, State::Refunded);
+  EXPECT_EQ(site.balanceFen(meter), 0);
+  const auto entries = site.entries(meter);
+  EXPECT_EQ(std::ranges::count_if(entries,
+                                  [](const store::LedgerEntry& e) {
+                                    return e.kind == domain::EntryKind::Correction;
+                                  }),
+            2);
+  // Every provider refund used the order's refund number (safe to repeat at the provider).
+  for (const auto& refund : m_wechat->refunds) {
+    EXPECT_TRUE(refund.outRefundNo == "R" + order.orderNo ||
+                refund.outRefundNo == "R" + second.orderNo);
+  }
+}
+
+// P11: a crash between the sale and the paid -> crediting save leaves a ledger entry the order
+// does not name; a refund still takes it back (found by the ledger key).
+TEST_F(PaymentServiceTest, RefundTakesBackAnEntryTheOrderDoesNotNameYet) {
+  const auto meter = site.addMeter(domain::BillingMode::MeterSide);
+  auto order = createQr(meter, 1200, "k1");
+  m_wechat->customerPays(order.orderNo);
+  // The sale happens as stepPaid would, but the order is left paid (the save was lost).
+  billing::SaleRequest sale;
+  sale.meterId = meter;
+  sale.amountFen = 1200;
+  sale.idempotencyKey = "pay:" + order.orderNo;
+  sale.source = "pay:wechat";
+  ASSERT_TRUE(site.billing->sell(sale).has_value());
+  order = reload(order);
+  order.state = State::Paid;
+  order.paidFen = 1200;
+  site.mustWrite(
+      [&](store::WriteTransaction& t) { return t.orders().update(order, State::Pending); });
+  ASSERT_EQ(reload(order).state, State::Paid);
+  ASSERT_FALSE(reload(order).ledgerEntryId.has_value());
+  auto refunded = service->refund(order.id, "alice", "tenant left");
+  ASSERT_TRUE(refunded.has_value()) << refunded.error().message;
+  EXPECT_EQ(refunded->state, State::Refunded);
+  EXPECT_EQ(site.balanceFen(meter), 0);
+  EXPECT_EQ(site.deliverCommands(), 0);  // the queued recharge was cancelled
+}
+
+// P11: a refused provider refund flags the order for staff and is retried with backoff, not
+// every few seconds; a staff retry asks at once.
+TEST_F(PaymentServiceTest, RefusedRefundNeedsStaffAndBacksOff) {
+  EXPECT_EQ(refundRetryDelayS(1), 5);
+  EXPECT_EQ(refundRetryDelayS(2), 30);
+  EXPECT_EQ(refundRetryDelayS(3), 300);
+  EXPECT_EQ(refundRetryDelayS(4), 3600);
+  EXPECT_EQ(refundRetryDelayS(40), 3600);
+
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  auto order = createQr(meter, 3000, "k1");
+  m_wechat->customerPays(order.orderNo);
+  (void)notify(order, 3000);
+  m_wechat->refundRefused = true;
+  auto asked = service->refund(order.id, "alice", "tenant asked");
+  ASSERT_TRUE(asked.has_value()) << asked.error().message;
+  EXPECT_EQ(asked->state, State::Refunding);
+  EXPECT_EQ(asked->attention, store::OrderAttention::NeedsStaff);
+  EXPECT_NE(asked->attentionReason.find("refund failed"), std::string::npos)
+      << asked->attentionReason;
+  store::OrderQuery query;
+  query.attentionOnly = true;
+  ASSERT_EQ(service->search(query)->size(), 1U);  // in the staff list
+  ASSERT_EQ(m_wechat->refunds.size(), 1U);
+
+  const std::vector<std::int64_t> expectedDelays{5, 30, 300, 3600, 3600};
+  for (const auto delay : expectedDelays) {
+    const auto calls = m_wechat->refunds.size();
+    site.advance(delay - 1);
+    service->pollDue();
+    EXPECT_EQ(m_wechat->refunds.size(), calls) << "before " << delay << " s";
+    site.advance(1);
+    service->pollDue();
+    EXPECT_EQ(m_wechat->refunds.size(), calls + 1) << "after " << delay << " s";
+  }
+  // No call in between: exactly one attempt per delay.
+  EXPECT_EQ(m_wechat->refunds.size(), 1U + expectedDelays.size());
+
+  // Staff sorted it out with the provider and retry: at once, and the flag goes.
+  m_wechat->refundRefused = false;
+  auto retried = service->refund(order.id, "alice", "retry");
+  ASSERT_TRUE(retried.has_value());
+  EXPECT_EQ(retried->state, State::Refunded);
+  EXPECT_EQ(retried->attention, store::OrderAttention::None);
+  EXPECT_EQ(site.balanceFen(meter), 0);
+}
+
+// P11: a receipted order can be refunded (server-side: the balance is corrected).
+TEST_F(PaymentServiceTest, ReceiptedOrderCanBeRefunded) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  auto order = createQr(meter, 800, "k1");
+  m_wechat->customerPays(order.orderNo);
+  (void)notify(order, 800);
+  ASSERT_EQ(service->markReceipted(order.id)->state, State::Receipted);
+  auto refunded = service->refund(order.id, "alice", "printed, then changed their mind");
+  ASSERT_TRUE(refunded.has_value()) << refunded.error().message;
+  EXPECT_EQ(refunded->state, State::Refunded);
+  EXPECT_EQ(site.balanceFen(meter), 0);
+}
+
 TEST_F(PaymentServiceTest, DeliveredMeterSideRechargeIsNotRefundable) {
   const auto meter = site.addMeter(domain::BillingMode::MeterSide);
   auto order = createQr(meter, 1000, "k1");
@@ -317,10 +469,16 @@ TEST_F(PaymentServiceTest, DeliveredMeterSideRechargeIsNotRefundable) {
   (void)notify(order, 1000);
   site.deliverCommands();
   EXPECT_EQ(reload(order).state, State::Credited);
+  ASSERT_EQ(service->markReceipted(order.id)->state, State::Receipted);
   auto refused = service->refund(order.id, "alice", "why not");
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, PaymentErrorCode::NotRefundable);
   EXPECT_TRUE(m_wechat->refunds.empty());
+  // The refund did not happen: the order is back where it was, without a refund number.
+  const auto after = reload(order);
+  EXPECT_EQ(after.state, State::Receipted);
+  EXPECT_TRUE(after.refundNo.empty());
+  EXPECT_EQ(site.balanceFen(meter), 1000);
 }
 
 TEST_F(PaymentServiceTest, WechatCancelRespectsTheFiveMinuteRuleAndKeepsLatePayments) {

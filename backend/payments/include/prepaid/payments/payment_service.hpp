@@ -104,6 +104,10 @@ struct ReconcileSummary {
   std::int64_t errors = 0;   // provider or store errors (retried on the next pass)
 };
 
+/// Seconds before the next provider refund attempt after `attempts` failed ones (>= 1):
+/// 5 s, 30 s, 5 min, then 1 h.
+[[nodiscard]] std::int64_t refundRetryDelayS(std::int64_t attempts);
+
 class PaymentService {
  public:
   /// `store` and `billing` must outlive the service. Providers are added with addProvider.
@@ -160,9 +164,14 @@ class PaymentService {
       const store::OrderQuery& query);
   [[nodiscard]] std::expected<std::vector<store::PaymentNotificationRecord>, PaymentError>
   notifications(const std::string& orderNo, std::int64_t limit);
-  /// Refunds a paid order to the customer: allowed while the money has not reached the meter
-  /// (paid and not creditable, or its Recharge command still queued: the ledger entry is
-  /// corrected first) and for server-side meters (corrected). NotRefundable otherwise.
+  /// Refunds a paid order to the customer (paid, crediting, credited or receipted): allowed
+  /// while the money has not reached the meter (paid and not creditable, or its Recharge command
+  /// still queued) and for server-side meters. Order of steps: `refunding` (with the refund
+  /// number) is persisted, then the recharge's ledger entry is corrected (idempotent key
+  /// `pay-refund:<no>`), then the provider is asked; the worker completes whatever step a crash
+  /// or an outage left. NotRefundable (the order goes back to its state) when billing cannot take
+  /// the recharge back. A provider refusal sets needs_staff ("refund failed") and is retried
+  /// with backoff (refundRetryDelayS); calling refund again on a refunding order retries now.
   [[nodiscard]] std::expected<store::PaymentOrder, PaymentError> refund(store::PaymentOrderId id,
                                                                         const std::string& staff,
                                                                         const std::string& reason);
@@ -192,6 +201,12 @@ class PaymentService {
   Outcome stepPaid(store::PaymentOrder& order);
   Outcome stepCrediting(store::PaymentOrder& order);
   Outcome stepRefunding(store::PaymentOrder& order, PaymentProvider& provider);
+  /// Corrects the order's recharge entry (found by its ledger key), idempotently. NotRefundable
+  /// when billing refuses; Storage when it is busy.
+  std::expected<void, PaymentError> takeBackCredit(const store::PaymentOrder& order);
+  /// refunding -> the state before the refund (billing refused the correction).
+  std::expected<void, PaymentError> revertRefund(store::PaymentOrder& order,
+                                                 const std::string& why);
   /// Applies a provider trade status (query answer or verified notification) to an order.
   Outcome applyStatus(store::PaymentOrder& order, const TradeStatus& status,
                       const std::string& origin);

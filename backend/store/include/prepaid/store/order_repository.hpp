@@ -5,8 +5,10 @@
 // a storage-level guarantee; the payments service (backend/payments/README.md) drives it.
 //
 //   created ─▶ pending ─▶ paid ─▶ crediting ─▶ credited ─▶ receipted
-//      │          │ │ │    │          │            │
-//      │          │ │ │    └──────────┴────────────┴──▶ refunding ─▶ refunded
+//      │          │ │ │    │          │            │           │
+//      │          │ │ │    └──────────┴────────────┴───────────┴▶ refunding ─▶ refunded
+//      │          │ │ │                 (refunding ─▶ back to paid … receipted when billing
+//      │          │ │ │                  refuses to take the credit back: no refund happened)
 //      │          │ │ └─▶ expired | failed | closing ─▶ closed      (each may still become paid:
 //      │          │ └───▶ reversing ─▶ reversed                      a late payment is kept)
 //      └──────────┴─────▶ (the same exits as pending)
