@@ -95,14 +95,23 @@ RoutedEvent routeEvent(const SDL_Event& event, float width, float height,
       if (isSynthesizedMouse(event)) {
         break;  // the finger event already handled this touch
       }
-      if (event.type == SDL_MOUSEBUTTONDOWN) {
-        gesture.press(static_cast<float>(event.button.x), static_cast<float>(event.button.y), width,
-                      height, at);
-      } else if (event.type == SDL_MOUSEBUTTONUP) {
+      // The left button also becomes pointer samples at the event's own position: the ImGui
+      // SDL backend reads SDL's *current* mouse state at the frame, so two clicks queued while
+      // a frame was slow (a loaded machine, software GL) would merge into one press at the
+      // second position. One sample per frame keeps every click, where it happened.
+      if (event.type == SDL_MOUSEBUTTONDOWN && event.button.button == SDL_BUTTON_LEFT) {
+        const auto x = static_cast<float>(event.button.x);
+        const auto y = static_cast<float>(event.button.y);
+        touch.down(x, y);
+        gesture.press(x, y, width, height, at);
+      } else if (event.type == SDL_MOUSEBUTTONUP && event.button.button == SDL_BUTTON_LEFT) {
+        touch.up(static_cast<float>(event.button.x), static_cast<float>(event.button.y));
         gesture.release();
       } else if (event.type == SDL_MOUSEMOTION && (event.motion.state & SDL_BUTTON_LMASK) != 0) {
-        gesture.move(static_cast<float>(event.motion.x), static_cast<float>(event.motion.y), width,
-                     height);
+        const auto x = static_cast<float>(event.motion.x);
+        const auto y = static_cast<float>(event.motion.y);
+        touch.move(x, y);
+        gesture.move(x, y, width, height);
       }
       routed.forImGui = true;
       // Hovering is not a touch; a drag with the button held is.

@@ -141,7 +141,22 @@ TEST_F(TouchInputTest, RealMouseStillGoesToImGui) {
   const auto routed = pump(m_now);
   EXPECT_EQ(routed.forImGui, 2);
   EXPECT_EQ(routed.input, 2);
-  EXPECT_FALSE(m_touch.pending());  // the mouse is ImGui's own input, not a finger sample
+  EXPECT_EQ(framesAndPresses(), 1);
+}
+
+TEST_F(TouchInputTest, MouseClicksQueuedDuringASlowFrameStayApartAndInPlace) {
+  // Two clicks arrive before the next frame (loaded machine): two presses, each where it was,
+  // not one press at the second position (what SDL's current mouse state would give).
+  pushMouse(SDL_MOUSEBUTTONDOWN, 100, 200, 0);
+  pushMouse(SDL_MOUSEBUTTONUP, 100, 200, 0);
+  pushMouse(SDL_MOUSEBUTTONDOWN, 700, 900, 0);
+  pushMouse(SDL_MOUSEBUTTONUP, 700, 900, 0);
+  (void)pump(m_now);
+  std::vector<ImVec2> where;
+  EXPECT_EQ(framesAndPresses(&where), 2);
+  ASSERT_EQ(where.size(), 2U);
+  EXPECT_FLOAT_EQ(where[0].x, 100);
+  EXPECT_FLOAT_EQ(where[1].x, 700);
 }
 
 TEST_F(TouchInputTest, SynthesizedWheelIsDropped) {

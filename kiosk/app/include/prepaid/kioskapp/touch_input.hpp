@@ -51,8 +51,9 @@ struct RoutedEvent {
 [[nodiscard]] bool isSynthesizedMouse(const SDL_Event& event);
 
 /// Routes one SDL event on a `width` x `height` window: finger events to `touch` and the
-/// corner gesture, real mouse events to the gesture (and to ImGui by the caller), synthesized
-/// mouse events and keys nowhere.
+/// corner gesture; real left-button events to `touch` as well (one sample per frame at the
+/// event's position), to the gesture, and to ImGui by the caller; synthesized mouse events and
+/// keys nowhere.
 [[nodiscard]] RoutedEvent routeEvent(const SDL_Event& event, float width, float height,
                                      CornerLongPress::TimePoint at, TouchInput& touch,
                                      CornerLongPress& gesture);
