@@ -1,5 +1,6 @@
 #include "prepaid/test_process/child_process.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <condition_variable>
@@ -382,15 +383,24 @@ ExitStatus ChildProcess::finish(std::optional<std::chrono::milliseconds> termTim
     if (state.status) {
       return *state.status;
     }
-    const auto hasExited = [&state] { return state.exited; };
-    if (termTimeout && !state.exited) {
+    // The reader reports the exit; asking waitpid too keeps this safe should the reader ever
+    // have stopped early.
+    const auto gone = [&state] { return state.exited || peekExit(state.pid).has_value(); };
+    constexpr auto Slice = std::chrono::milliseconds(50);
+    if (termTimeout && !gone()) {
       ::kill(state.pid, SIGTERM);
-      state.changed.wait_for(lock, *termTimeout, hasExited);
+      const auto deadline = std::chrono::steady_clock::now() + *termTimeout;
+      while (!gone() && std::chrono::steady_clock::now() < deadline) {
+        state.changed.wait_until(lock,
+                                 std::min(deadline, std::chrono::steady_clock::now() + Slice));
+      }
     }
-    if (!state.exited) {
+    if (!gone()) {
       ::kill(-state.pid, SIGKILL);
-      // SIGKILL cannot be caught: the reader sees the exit promptly.
-      state.changed.wait(lock, hasExited);
+      // SIGKILL cannot be caught or ignored: the exit follows promptly.
+      while (!gone()) {
+        state.changed.wait_for(lock, Slice);
+      }
     }
   }
   // The child is a zombie now, so its group id is still ours: whatever it left running in its
