@@ -766,7 +766,61 @@ ReconcileSummary PaymentService::reconcileAll() {
     summary.changed += outcome.changed ? 1 : 0;
     summary.errors += outcome.error ? 1 : 0;
   }
+  // Orders we gave up on (expired, closed, failed) recently: a payment accepted right at
+  // time_expire shows only through a notification, which a site behind NAT never gets. Ask the
+  // provider once more; a payment found is kept and credited (or left paid for staff).
+  if (m_options.lateCheckWindowS > 0) {
+    const domain::Instant since =
+        m_clock() - std::chrono::seconds(m_options.lateCheckWindowS + m_options.qrLifetimeS +
+                                         m_options.codePayTimeoutS);
+    for (const State state : {State::Expired, State::Closed, State::Failed}) {
+      store::OrderQuery query;
+      query.state = state;
+      query.from = since;
+      query.limit = 10000;
+      auto recent = search(query);
+      if (!recent) {
+        ++summary.errors;
+        continue;
+      }
+      for (const auto& order : *recent) {
+        if (order.provider.empty()) {
+          continue;  // a code order whose code never came: the provider never saw it
+        }
+        const Outcome outcome = lateCheck(order.id);
+        ++summary.examined;
+        summary.changed += outcome.changed ? 1 : 0;
+        summary.errors += outcome.error ? 1 : 0;
+      }
+    }
+  }
   return summary;
+}
+
+PaymentService::Outcome PaymentService::lateCheck(PaymentOrderId id) {
+  std::lock_guard lock(lockFor(id));
+  auto order = load(id);
+  if (!order) {
+    return {false, true};
+  }
+  if (order->state != State::Expired && order->state != State::Closed &&
+      order->state != State::Failed) {
+    return {};
+  }
+  PaymentProvider* orderProvider = provider(order->provider);
+  if (orderProvider == nullptr) {
+    return {false, true};
+  }
+  auto status = orderProvider->query(order->orderNo);
+  if (!status) {
+    return {false, true};  // the next reconciliation asks again
+  }
+  if (status->state != TradeState::Paid) {
+    return {};
+  }
+  log("payment order " + order->orderNo + ": paid after it was " +
+      std::string(store::toString(order->state)) + " (found by reconciliation)");
+  return applyStatus(*order, *status, "reconciliation");
 }
 
 PaymentService::Outcome PaymentService::advance(PaymentOrderId id, bool force) {
@@ -968,8 +1022,11 @@ PaymentService::Outcome PaymentService::stepPaid(PaymentOrder& order) {
     return {false, true};
   }
   order.ledgerEntryId = receipt->entryId;
-  order.attention = store::OrderAttention::None;
-  order.attentionReason.clear();
+  if (order.attention == store::OrderAttention::NeedsStaff) {
+    // The problem is gone; a plain note ("paid after the order was expired") stays.
+    order.attention = store::OrderAttention::None;
+    order.attentionReason.clear();
+  }
   order.lastError.clear();
   if (receipt->rechargeCommandId) {
     order.commandId = receipt->rechargeCommandId;
@@ -1010,8 +1067,10 @@ PaymentService::Outcome PaymentService::stepCrediting(PaymentOrder& order) {
   if (command->state == store::CommandState::Done) {
     order.state = State::Credited;
     order.creditedAt = now;
-    order.attention = store::OrderAttention::None;
-    order.attentionReason.clear();
+    if (order.attention == store::OrderAttention::NeedsStaff) {
+      order.attention = store::OrderAttention::None;
+      order.attentionReason.clear();
+    }
     return {true, !save(order, State::Crediting).has_value()};
   }
   const auto paidAt = order.paidAt.value_or(order.createdAt);

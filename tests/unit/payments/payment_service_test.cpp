@@ -512,6 +512,55 @@ TEST_F(PaymentServiceTest, AlipayCancelClosesAtOnceAndExpiryIsDetectedByPolling)
   EXPECT_EQ(reload(other).state, State::Expired);
 }
 
+// P9: a payment accepted right at time_expire, without a notification (NAT), is found by the
+// reconciliation's query of recently expired/closed/failed orders and credited; one whose meter
+// can no longer take it stays paid for staff; orders given up long ago are not asked again.
+TEST_F(PaymentServiceTest, ReconciliationFindsPaymentsOfRecentlyExpiredOrders) {
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  const auto closingMeter = site.addMeter(domain::BillingMode::ServerSide);
+  auto old = createQr(meter, 700, "old");
+  site.advance(181);
+  (void)service->pollDue();
+  ASSERT_EQ(reload(old).state, State::Expired);
+  site.advance(2 * 86400);
+
+  auto late = createQr(meter, 1000, "late");
+  auto cancelled = createQr(closingMeter, 2000, "cancelled", ProviderKind::Alipay);
+  EXPECT_EQ(service->cancel(cancelled.id)->state, State::Closed);
+  site.advance(181);
+  (void)service->pollDue();
+  ASSERT_EQ(reload(late).state, State::Expired);
+  // The customers' payments went through at the last moment; no notification ever arrives.
+  m_wechat->customerPays(late.orderNo);
+  m_alipay->customerPays(cancelled.orderNo);
+  m_wechat->customerPays(old.orderNo);
+  site.closeAccountOf(closingMeter);
+  site.advance(600);
+  (void)service->pollDue();
+  EXPECT_EQ(reload(late).state, State::Expired);  // nothing polls given-up orders
+
+  const int queriesBefore = m_wechat->queries;
+  const auto summary = service->reconcileAll();
+  EXPECT_GE(summary.changed, 2);
+  const auto credited = reload(late);
+  EXPECT_EQ(credited.state, State::Credited);
+  EXPECT_NE(credited.attentionReason.find("expired"), std::string::npos)
+      << credited.attentionReason;
+  EXPECT_EQ(site.balanceFen(meter), 1000);
+  const auto uncreditable = reload(cancelled);
+  EXPECT_EQ(uncreditable.state, State::Paid);
+  EXPECT_EQ(uncreditable.attention, store::OrderAttention::NeedsStaff);
+  EXPECT_EQ(site.balanceFen(closingMeter), 0);
+  // The order given up two days ago is outside the window: not asked, not changed.
+  EXPECT_EQ(reload(old).state, State::Expired);
+  EXPECT_EQ(m_wechat->queries, queriesBefore + 1);
+
+  // Another reconciliation changes nothing more (one credit).
+  (void)service->reconcileAll();
+  EXPECT_EQ(site.balanceFen(meter), 1000);
+  EXPECT_EQ(site.entries(meter).size(), 1U);
+}
+
 TEST_F(PaymentServiceTest, ReconciliationSettlesOrdersAfterProviderOutage) {
   const auto meter = site.addMeter(domain::BillingMode::ServerSide);
   auto order = createQr(meter, 1000, "k1");

@@ -67,6 +67,7 @@ struct PaymentOptions {
   std::int64_t uncreditableAfterS = 7200;  // crediting this long (meter unreachable): staff
   std::int64_t creditRetryS = 300;         // paid but not creditable: try again after this
   std::int64_t workerBatch = 64;           // orders per background pass
+  std::int64_t lateCheckWindowS = 86400;  // reconciliation re-queries orders given up this recently
   std::string description = "Prepaid electricity";  // shown to the customer by the provider
   std::function<void(const std::string&)> log;      // one line per event; silent when empty
   /// Called (on the crediting thread) right after a paid order queued its Recharge command, so
@@ -180,7 +181,10 @@ class PaymentService {
 
   /// One pass over the orders whose check is due. Returns what happened.
   ReconcileSummary pollDue();
-  /// Reconciliation: every unsettled order, whatever its next check time (start-up, hourly).
+  /// Reconciliation: every unsettled order, whatever its next check time (start-up, hourly),
+  /// and one provider query for each order that expired, closed or failed within
+  /// lateCheckWindowS: one found paid is moved to paid and credited (or left paid with
+  /// needs_staff when it can no longer be credited).
   ReconcileSummary reconcileAll();
   /// Starts the worker thread (pollDue every `tickMs`, reconcileAll every `reconcileS`).
   void start(std::int64_t tickMs = 200, std::int64_t reconcileS = 3600);
@@ -196,6 +200,8 @@ class PaymentService {
   Outcome advance(store::PaymentOrderId id, bool force);
   Outcome advanceLocked(store::PaymentOrder order, bool force);
   Outcome stepPending(store::PaymentOrder& order, PaymentProvider& provider);
+  /// One query of a given-up order (expired/closed/failed); a payment found is applied.
+  Outcome lateCheck(store::PaymentOrderId id);
   Outcome stepClosing(store::PaymentOrder& order, PaymentProvider& provider);
   Outcome stepReversing(store::PaymentOrder& order, PaymentProvider& provider);
   Outcome stepPaid(store::PaymentOrder& order);
