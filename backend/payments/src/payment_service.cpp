@@ -195,82 +195,101 @@ std::expected<PaymentOrder, PaymentError> PaymentService::createOrder(
     refusal = PaymentError{code, std::move(message)};
     return std::unexpected(store::StoreError{store::StoreErrorCode::InvalidArgument, "refused"});
   };
-  auto written =
-      m_store.write([&](store::WriteTransaction& tx) -> std::expected<void, store::StoreError> {
-        auto existing = tx.orders().orderByKey(request.idempotencyKey);
-        if (!existing) {
-          return std::unexpected(existing.error());
+  auto written = m_store.write([&](store::WriteTransaction& tx)
+                                   -> std::expected<void, store::StoreError> {
+    auto existing = tx.orders().orderByKey(request.idempotencyKey);
+    if (!existing) {
+      return std::unexpected(existing.error());
+    }
+    if (*existing) {
+      if ((*existing)->meterId != request.meterId || (*existing)->amountFen != request.amountFen ||
+          (*existing)->channel != request.channel ||
+          (request.provider && (*existing)->provider != providerName)) {
+        return refuse(PaymentErrorCode::IdempotencyConflict,
+                      "idempotency key was used for another order request");
+      }
+      order = **existing;
+      replayed = true;
+      return {};
+    }
+    auto meter = tx.meters().meter(request.meterId);
+    if (!meter) {
+      if (meter.error().code == store::StoreErrorCode::NotFound) {
+        return refuse(PaymentErrorCode::UnknownMeter,
+                      "no meter " + std::to_string(request.meterId));
+      }
+      return std::unexpected(meter.error());
+    }
+    auto account = tx.accounts().openAccountOfMeter(request.meterId);
+    if (!account) {
+      return std::unexpected(account.error());
+    }
+    if (meter->replacedBy || meter->status != store::MeterStatus::Opened || !*account) {
+      return refuse(PaymentErrorCode::AccountNotOpen,
+                    "meter " + meter->serial + " is not on an open account");
+    }
+    if (meter->salesBlock == store::SalesBlock::Blocked) {
+      return refuse(PaymentErrorCode::SalesBlocked,
+                    "sales on meter " + meter->serial + " are blocked: " + meter->salesBlockReason);
+    }
+    auto balance = tx.ledger().balanceFen(request.meterId);
+    auto settings = tx.site().settings();
+    if (!balance) {
+      return std::unexpected(balance.error());
+    }
+    if (!settings) {
+      return std::unexpected(settings.error());
+    }
+    // Money on its way counts too: other orders of the meter that are open or paid but not
+    // in the ledger yet. Otherwise two kiosks (or two visits) could each pass the check and
+    // the second payment would be refused at credit time (paid, not creditable: staff work).
+    std::int64_t openFen = 0;
+    for (const State open : {State::Created, State::Pending, State::Paid, State::Closing}) {
+      store::OrderQuery query;
+      query.state = open;
+      query.meterId = request.meterId;
+      query.limit = 1000;
+      auto orders = tx.orders().search(query);
+      if (!orders) {
+        return std::unexpected(orders.error());
+      }
+      for (const auto& other : *orders) {
+        if (!other.ledgerEntryId) {
+          openFen += other.amountFen;
         }
-        if (*existing) {
-          if ((*existing)->meterId != request.meterId ||
-              (*existing)->amountFen != request.amountFen ||
-              (*existing)->channel != request.channel ||
-              (request.provider && (*existing)->provider != providerName)) {
-            return refuse(PaymentErrorCode::IdempotencyConflict,
-                          "idempotency key was used for another order request");
-          }
-          order = **existing;
-          replayed = true;
-          return {};
-        }
-        auto meter = tx.meters().meter(request.meterId);
-        if (!meter) {
-          if (meter.error().code == store::StoreErrorCode::NotFound) {
-            return refuse(PaymentErrorCode::UnknownMeter,
-                          "no meter " + std::to_string(request.meterId));
-          }
-          return std::unexpected(meter.error());
-        }
-        auto account = tx.accounts().openAccountOfMeter(request.meterId);
-        if (!account) {
-          return std::unexpected(account.error());
-        }
-        if (meter->replacedBy || meter->status != store::MeterStatus::Opened || !*account) {
-          return refuse(PaymentErrorCode::AccountNotOpen,
-                        "meter " + meter->serial + " is not on an open account");
-        }
-        if (meter->salesBlock == store::SalesBlock::Blocked) {
-          return refuse(
-              PaymentErrorCode::SalesBlocked,
-              "sales on meter " + meter->serial + " are blocked: " + meter->salesBlockReason);
-        }
-        auto balance = tx.ledger().balanceFen(request.meterId);
-        auto settings = tx.site().settings();
-        if (!balance) {
-          return std::unexpected(balance.error());
-        }
-        if (!settings) {
-          return std::unexpected(settings.error());
-        }
-        if (*balance > settings->hoardingCapFen - request.amountFen) {
-          return refuse(PaymentErrorCode::AboveHoardingCap,
-                        "the balance would exceed the cap of " +
-                            std::to_string(settings->hoardingCapFen) + " fen (balance " +
-                            std::to_string(*balance) + " fen)");
-        }
-        PaymentOrder fresh;
-        fresh.orderNo = orderNumber(now);
-        fresh.idempotencyKey = request.idempotencyKey;
-        fresh.meterId = request.meterId;
-        fresh.amountFen = request.amountFen;
-        fresh.provider = providerName;
-        fresh.channel = request.channel;
-        fresh.state = State::Created;
-        fresh.source = request.source;
-        fresh.createdAt = now;
-        fresh.expiresAt =
-            plusSeconds(now, request.channel == store::PaymentChannel::Qr ? m_options.qrLifetimeS
-                                                                          : m_options.qrLifetimeS);
-        // A code order waits for its code; a QR order is checked again if its creation is unsure.
-        fresh.nextCheckAt = plusSeconds(
-            now, request.channel == store::PaymentChannel::Qr ? 2 : m_options.qrLifetimeS);
-        auto added = tx.orders().add(fresh);
-        if (!added) {
-          return std::unexpected(added.error());
-        }
-        order = *added;
-        return {};
-      });
+      }
+    }
+    if (*balance + openFen > settings->hoardingCapFen - request.amountFen) {
+      return refuse(
+          PaymentErrorCode::AboveHoardingCap,
+          "the balance would exceed the cap of " + std::to_string(settings->hoardingCapFen) +
+              " fen (balance " + std::to_string(*balance) + " fen" +
+              (openFen > 0 ? ", open orders " + std::to_string(openFen) + " fen" : std::string()) +
+              ")");
+    }
+    PaymentOrder fresh;
+    fresh.orderNo = orderNumber(now);
+    fresh.idempotencyKey = request.idempotencyKey;
+    fresh.meterId = request.meterId;
+    fresh.amountFen = request.amountFen;
+    fresh.provider = providerName;
+    fresh.channel = request.channel;
+    fresh.state = State::Created;
+    fresh.source = request.source;
+    fresh.createdAt = now;
+    fresh.expiresAt =
+        plusSeconds(now, request.channel == store::PaymentChannel::Qr ? m_options.qrLifetimeS
+                                                                      : m_options.qrLifetimeS);
+    // A code order waits for its code; a QR order is checked again if its creation is unsure.
+    fresh.nextCheckAt =
+        plusSeconds(now, request.channel == store::PaymentChannel::Qr ? 2 : m_options.qrLifetimeS);
+    auto added = tx.orders().add(fresh);
+    if (!added) {
+      return std::unexpected(added.error());
+    }
+    order = *added;
+    return {};
+  });
   if (refusal) {
     return std::unexpected(*refusal);
   }

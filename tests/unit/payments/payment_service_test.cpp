@@ -255,6 +255,65 @@ TEST_F(PaymentServiceTest, CreateChecksAmountAccountBlockCapAndIdempotency) {
   EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::AboveHoardingCap);
 }
 
+// P10: the hoarding cap counts the meter's other open orders at creation; if the cap is still
+// exceeded at credit time (a staff sale in between), the payment stays paid and not creditable
+// for staff, with the reason, and is refundable: the money is never dropped.
+TEST_F(PaymentServiceTest, HoardingCapCountsOpenOrdersAndIsCheckedAgainAtCredit) {
+  site.mustWrite([&](store::WriteTransaction& t) -> std::expected<void, store::StoreError> {
+    auto settings = t.site().settings();
+    if (!settings) {
+      return std::unexpected(settings.error());
+    }
+    settings->hoardingCapFen = 10000;
+    return t.site().updateSettings(*settings);
+  });
+  const auto meter = site.addMeter(domain::BillingMode::ServerSide);
+  auto a = createQr(meter, 6000, "a");
+  CreateOrderRequest request;
+  request.meterId = meter;
+  request.amountFen = 5000;
+  request.provider = ProviderKind::Alipay;  // another kiosk, another provider: counted all the same
+  request.idempotencyKey = "b";
+  auto refused = service->createOrder(request);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, PaymentErrorCode::AboveHoardingCap);
+  EXPECT_NE(refused.error().message.find("open orders 6000 fen"), std::string::npos)
+      << refused.error().message;
+  auto c = createQr(meter, 4000, "c");  // 6000 + 4000 = the cap: allowed
+
+  m_wechat->customerPays(a.orderNo);
+  (void)notify(a, 6000);
+  ASSERT_EQ(reload(a).state, State::Credited);
+  request.amountFen = 100;
+  request.idempotencyKey = "d";
+  EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::AboveHoardingCap);
+
+  // A staff sale at the counter meanwhile (billing knows nothing of the open order).
+  billing::SaleRequest sale;
+  sale.meterId = meter;
+  sale.amountFen = 3000;
+  sale.idempotencyKey = "counter-1";
+  sale.source = "staff:alice";
+  ASSERT_TRUE(site.billing->sell(sale).has_value());
+  m_wechat->customerPays(c.orderNo);
+  EXPECT_EQ(notify(c, 4000).verdict, store::NotificationVerdict::Accepted);
+  const auto stuck = reload(c);
+  EXPECT_EQ(stuck.state, State::Paid);
+  EXPECT_EQ(stuck.attention, store::OrderAttention::NeedsStaff);
+  EXPECT_NE(stuck.attentionReason.find("not creditable"), std::string::npos)
+      << stuck.attentionReason;
+  EXPECT_EQ(site.balanceFen(meter), 9000);
+  store::OrderQuery query;
+  query.attentionOnly = true;
+  ASSERT_EQ(service->search(query)->size(), 1U);
+  auto refunded = service->refund(c.id, "alice", "above the cap");
+  ASSERT_TRUE(refunded.has_value()) << refunded.error().message;
+  EXPECT_EQ(refunded->state, State::Refunded);
+  ASSERT_EQ(m_wechat->refunds.size(), 1U);
+  EXPECT_EQ(m_wechat->refunds[0].refundFen, 4000);
+  EXPECT_EQ(site.balanceFen(meter), 9000);
+}
+
 TEST_F(PaymentServiceTest, CodePayRefusesBadCodesWaitsForUserPayingThenSucceeds) {
   const auto meter = site.addMeter(domain::BillingMode::ServerSide);
   CreateOrderRequest request;
