@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "prepaid/ui/qr_matrix.hpp"
+#include "prepaid/ui/value_axis.hpp"
 
 namespace prepaid::kiosk::ui {
 
@@ -227,7 +228,23 @@ void Painter::qr(std::string_view text, ImVec2 pos, float side) {
 void Painter::chart(const ChartModel& chart, ImVec2 pos, ImVec2 size) {
   auto* dl = drawList();
   ImFont* small = m_fonts.small;
-  const float axisWidth = measure(small, "00000.00").x + m_layout.px(16);
+  // The axis covers the tallest bar as drawn: the stacked rates when they add up to more than
+  // the reported total (inconsistent data must not spill above the plot).
+  std::int64_t maxUnits = 0;
+  for (const auto& bar : chart.bars) {
+    std::int64_t stacked = 0;
+    for (const std::int64_t part : bar.byRate) {
+      stacked += std::max<std::int64_t>(0, std::min(part, ValueAxis::MaxUnits));
+    }
+    maxUnits = std::max({maxUnits, bar.total, stacked});
+  }
+  // Fen and 0.01 kWh / 0.01 m³ alike: two decimals of the displayed unit.
+  const ValueAxis axis = ValueAxis::forMaximum(maxUnits, 2);
+  float labelsWidth = 0;
+  for (const auto& label : axis.labels()) {
+    labelsWidth = std::max(labelsWidth, measure(small, label).x);
+  }
+  const float axisWidth = labelsWidth + m_layout.px(16);
   const float legendHeight = small->FontSize + m_layout.px(24);
   const float labelHeight = small->FontSize + m_layout.px(12);
   const ImVec2 plot0(pos.x + axisWidth, pos.y + legendHeight);
@@ -244,23 +261,27 @@ void Painter::chart(const ChartModel& chart, ImVec2 pos, ImVec2 size) {
     text(small, ImVec2(lx + box + m_layout.px(8), pos.y), colour::Text, label);
     lx += box + measure(small, label).x + m_layout.px(36);
   }
-  // Value axis: five gridlines at round values.
-  const std::int64_t axisMax = std::max<std::int64_t>(chart.axisMax, 1);
-  for (int i = 0; i <= 5; ++i) {
-    const float y = plot1.y - plotH * static_cast<float>(i) / 5.0F;
+  // Value axis: a gridline and a label at each nice tick, evenly spaced up to the top tick.
+  const std::int64_t axisMax = axis.top();
+  const auto intervals = static_cast<float>(axis.ticks().size() - 1);
+  for (std::size_t i = 0; i < axis.ticks().size(); ++i) {
+    const float y = plot1.y - plotH * static_cast<float>(i) / intervals;
     // Whole-pixel rectangles, not lines: crisp at any scale, two triangles, no AA fringe.
     const float thickness = i == 0 ? std::max(2.0F, std::round(m_layout.px(2))) : 1.0F;
     const float top = std::floor(y - thickness / 2);
     dl->AddRectFilled(ImVec2(std::floor(plot0.x), top), ImVec2(std::ceil(plot1.x), top + thickness),
                       i == 0 ? colour::Text : colour::rgb(0xC9D1DB));
-    const std::string value = yuanText(axisMax * i / 5);
+    const std::string& value = axis.labels()[i];
     const float w = measure(small, value).x;
     text(small, ImVec2(plot0.x - w - m_layout.px(10), y - small->FontSize / 2), colour::Muted,
          value);
   }
-  if (chart.bars.empty()) {
+  if (maxUnits <= 0) {
+    // No bars (no readings) or only zero bars (readings, nothing used): say which.
     textCentred(m_fonts.large, plot0.x, plot1.x - plot0.x, plot0.y + plotH / 2, colour::Muted,
-                t("usage.empty"));
+                t(chart.bars.empty() ? "usage.empty" : "usage.none"));
+  }
+  if (chart.bars.empty()) {
     return;
   }
   const float slot = (plot1.x - plot0.x) / static_cast<float>(chart.bars.size());
@@ -278,7 +299,9 @@ void Painter::chart(const ChartModel& chart, ImVec2 pos, ImVec2 size) {
       if (bar.byRate[r] <= 0) {
         continue;
       }
-      const float h = plotH * static_cast<float>(bar.byRate[r]) / static_cast<float>(axisMax);
+      // Clipped to the plot: only a value above ValueAxis::MaxUnits can reach past the top.
+      const float h = std::min(
+          y - plot0.y, plotH * static_cast<float>(bar.byRate[r]) / static_cast<float>(axisMax));
       dl->AddRectFilled(ImVec2(x, y - h), ImVec2(x + barW, y), colour::Rates[r]);
       y -= h;
     }
