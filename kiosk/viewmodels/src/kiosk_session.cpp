@@ -99,6 +99,7 @@ void KioskSession::tick(SteadyTime now) {
   if (m_screen == Screen::Recharge) {
     m_recharge.tick(now);
   }
+  m_recharge.followBackground(now);
   if (now >= m_nextHealth && !m_healthInFlight) {
     checkHealth();
   }
@@ -130,6 +131,9 @@ SteadyTime KioskSession::nextWake(SteadyTime now) const {
   if (m_online && m_context.hasTenant &&
       (m_account.needsRetry() || (m_screen == Screen::Usage && m_usage.needsRetry()))) {
     wake = std::min(wake, m_nextRetry);
+  }
+  if (auto background = m_recharge.backgroundDue()) {
+    wake = std::min(wake, *background);
   }
   if (auto hold = m_gesture.deadline()) {
     wake = std::min(wake, *hold);

@@ -35,6 +35,11 @@ std::string RechargeViewModel::newIdempotencyKey() {
 }
 
 void RechargeViewModel::reset() {
+  if (m_confirming && m_order) {
+    // The tenant leaves before the outcome is known: keep following the order.
+    m_background.push_back(m_order->orderNo);
+    m_nextBackground = m_context.now();
+  }
   ++m_flow;
   m_step = Step::Choose;
   m_meterId = 0;
@@ -558,6 +563,46 @@ void RechargeViewModel::pollOrder(SteadyTime now) {
           m_requestInFlight = false;  // retried at the next interval
         }
       });
+}
+
+void RechargeViewModel::followBackground(SteadyTime now) {
+  if (m_background.empty() || m_backgroundInFlight || now < m_nextBackground) {
+    return;
+  }
+  m_backgroundInFlight = true;
+  m_nextBackground = now + BackgroundInterval;
+  const auto orderNo = m_background.front();
+  ApiClient& api = m_context.api;
+  m_context.runner.run(
+      [&api, orderNo, this]() -> Continuation {
+        auto result = api.order(orderNo);
+        if (result &&
+            (result->state == OrderState::Created || result->state == OrderState::Pending)) {
+          result = api.cancelOrder(orderNo);
+        }
+        // Final: anything but created/pending (a paid order is credited by the backend by
+        // itself), or an order the backend does not know.
+        const bool final =
+            result ? (result->state != OrderState::Created && result->state != OrderState::Pending)
+                   : !result.error().offline();
+        const std::string outcome =
+            result ? std::string(toString(result->state)) : result.error().message;
+        return [orderNo, final, outcome, this]() {
+          m_backgroundInFlight = false;
+          if (final && !m_background.empty() && m_background.front() == orderNo) {
+            m_background.pop_front();
+            m_context.writeLog("order " + orderNo + " after an unconfirmed cancel: " + outcome);
+          }
+        };
+      },
+      [this](const std::string&) { m_backgroundInFlight = false; });
+}
+
+std::optional<SteadyTime> RechargeViewModel::backgroundDue() const {
+  if (m_background.empty() || m_backgroundInFlight) {
+    return std::nullopt;
+  }
+  return m_nextBackground;
 }
 
 int RechargeViewModel::secondsLeft(SteadyTime now) const {

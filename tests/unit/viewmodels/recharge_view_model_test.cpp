@@ -361,5 +361,30 @@ TEST(RechargeViewModel, PendingReceiptUsesTheBackendSiteName) {
   EXPECT_EQ(h.session.context().backendSiteName, "演示商场 Demo Mall");
 }
 
+TEST(RechargeViewModel, UnconfirmedOrderIsFollowedAfterTheTenantLeaves) {
+  RechargeHarness h;
+  h.payPreset(10000);
+  h.api.cancelOffline = true;
+  h.api.offline = true;
+  h.advance(181s);
+  ASSERT_TRUE(h.vm().confirming());
+  h.advance(11s);  // the finished screen's 10 s: back to attract, the flow is reset
+  ASSERT_EQ(h.session.screen(), Screen::Attract);
+  EXPECT_EQ(h.vm().backgroundOrders(), 1U);
+  ASSERT_TRUE(h.vm().backgroundDue());
+  EXPECT_LE(h.session.nextWake(h.clock), *h.vm().backgroundDue());
+  // Still unreachable: kept. Back online and still open: cancelled again, then dropped.
+  h.advance(6s);
+  EXPECT_EQ(h.vm().backgroundOrders(), 1U);
+  h.api.offline = false;
+  h.api.cancelOffline = false;
+  h.api.orderScript = {testing::order(OrderState::Pending)};
+  const auto cancelsBefore = h.api.cancelCalls.size();
+  h.advance(6s);
+  EXPECT_EQ(h.api.cancelCalls.size(), cancelsBefore + 1);
+  EXPECT_EQ(h.vm().backgroundOrders(), 0U);
+  EXPECT_FALSE(h.vm().backgroundDue());
+}
+
 }  // namespace
 }  // namespace prepaid::kiosk

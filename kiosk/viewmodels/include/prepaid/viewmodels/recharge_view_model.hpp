@@ -6,6 +6,8 @@
 // in plain words; "paid but the meter did not answer" ends as credit pending, with a receipt
 // saying the credit is applied automatically.
 
+#include <deque>
+
 #include "prepaid/viewmodels/session_context.hpp"
 
 namespace prepaid::kiosk {
@@ -85,6 +87,14 @@ class RechargeViewModel {
   /// True after a timeout whose cancel could not be confirmed (backend unreachable): the screen
   /// says the state is unknown, and the order is still followed until it reaches a final state.
   [[nodiscard]] bool confirming() const { return m_confirming; }
+  /// Orders whose cancel was never confirmed when the tenant left (the flow was reset): still
+  /// followed in the background — cancelled again while open — until they reach a final state.
+  /// Call every frame on any screen; cheap when nothing is due.
+  void followBackground(SteadyTime now);
+  /// When followBackground() next has something to do.
+  [[nodiscard]] std::optional<SteadyTime> backgroundDue() const;
+  [[nodiscard]] std::size_t backgroundOrders() const { return m_background.size(); }
+  static constexpr std::chrono::seconds BackgroundInterval{5};
 
  private:
   void createOrder();
@@ -111,6 +121,10 @@ class RechargeViewModel {
   bool m_requestInFlight = false;
   bool m_cancelling = false;
   bool m_confirming = false;
+  // Not tenant data (only order numbers, never shown): survives reset().
+  std::deque<std::string> m_background;
+  SteadyTime m_nextBackground{};
+  bool m_backgroundInFlight = false;
   bool m_receiptWanted = true;
   Message m_receiptMessage;
   std::uint64_t m_flow = 0;  // bumped on reset: stale continuations drop out
