@@ -473,6 +473,12 @@ def code_pay(kiosk, demo, report, args):
     if status != 200 or order["channel"] != "code" or order["amount_fen"] != 5000 or \
             order["state"] not in ("created", "pending"):
         raise Failure("code order: %s %r" % (status, order))
+    # Bytes that are not UTF-8 (a GBK QR, line noise) are refused in plain words, and the
+    # payment goes on waiting (they used to throw in the JSON encoder and stall the polling).
+    os.write(kiosk.scanner_master, b"\xb3\xe4\xd6\xb5\r")
+    wait_for("the unreadable-scan message", lambda: "无法识别扫描的内容" in "".join(kiosk.texts()),
+             timeout=20)
+    kiosk.target("cancelpay")
     t0 = time.monotonic()
     kiosk.scan("134567890123456789")  # a WeChat payment code: 18 digits, 10-15 first
     kiosk.target("finish", timeout=60)
