@@ -119,8 +119,8 @@ void MaintenanceScreen::draw(Frame& frame) {
                        value) +
          l.px(12);
   };
-  line(p.t("maintenance.backend"), vm.backendStatus());
-  line(p.t("maintenance.printer"), vm.printerDescription() + " · " + vm.printerStatus());
+  line(p.t("maintenance.backend"), p.f(vm.backendStatus()));
+  line(p.t("maintenance.printer"), vm.printerDescription() + " · " + p.f(vm.printerStatus()));
   line(p.t("maintenance.scanner"),
        vm.scannerDescription + " · " +
            (vm.lastScan().empty() ? p.t("maintenance.scan_prompt")
@@ -209,7 +209,7 @@ void MaintenanceScreen::draw(Frame& frame) {
     const float ry = listPos.y + titleH + static_cast<float>(i) * rowH;
     p.drawList()->PushClipRect(ImVec2(listPos.x, ry),
                                ImVec2(listPos.x + visible.rowWidth, ry + rowH), true);
-    p.text(p.fonts().small, ImVec2(listPos.x, ry), ui::colour::Muted, log[visible.first + i]);
+    p.text(p.fonts().small, ImVec2(listPos.x, ry), ui::colour::Muted, p.f(log[visible.first + i]));
     p.drawList()->PopClipRect();
   }
 }

@@ -11,7 +11,10 @@ Message daysLeftMessage(const api::MeterView& meter) {
     case api::DaysLeftState::NotEnoughHistory:
       return {"account.days_left_unknown", {}};
     case api::DaysLeftState::NoRecentUse:
-      return {"account.days_left_no_use", {}};
+      // Water meters have no electricity use to speak of.
+      return {
+          meter.medium == "water" ? "account.days_left_no_use_water" : "account.days_left_no_use",
+          {}};
     case api::DaysLeftState::NoPrice:
       return {"account.days_left_unknown", {}};
   }

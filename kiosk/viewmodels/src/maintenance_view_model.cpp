@@ -91,53 +91,73 @@ void MaintenanceViewModel::login() {
 void MaintenanceViewModel::audit(const std::string& action, const std::string& detail) {
   ApiClient& api = m_context.api;
   const auto token = m_staffToken;
-  m_auditLog.push_front(action + ": …");
+  m_auditLog.push_front({"maintenance.audit.sending", {action}});
   if (m_auditLog.size() > 8) {
     m_auditLog.pop_back();
   }
   m_context.runner.run(
       [&api, token, action, detail, this]() -> Continuation {
         auto sent = api.audit(token, action, detail);
-        const std::string outcome =
-            action + (sent ? ": ok" : ": failed (" + sent.error().message + ")");
-        return [outcome, action, this]() {
-          for (auto& entry : m_auditLog) {
-            if (entry == action + ": …") {
-              entry = outcome;
-              return;
-            }
-          }
-        };
+        Message outcome = sent
+                              ? Message{"maintenance.audit.ok", {action}}
+                              : Message{"maintenance.audit.failed", {action, sent.error().message}};
+        return [outcome = std::move(outcome), action, this]() { auditDone(action, outcome); };
       },
       [action, this](const std::string& what) {
-        for (auto& entry : m_auditLog) {
-          if (entry == action + ": …") {
-            entry = action + ": failed (" + what + ")";
-            return;
-          }
-        }
+        auditDone(action, {"maintenance.audit.failed", {action, what}});
       });
 }
+
+void MaintenanceViewModel::auditDone(const std::string& action, Message outcome) {
+  // The oldest entry of this action still sending is the one this answer belongs to (calls of
+  // one runner complete in order).
+  for (auto it = m_auditLog.rbegin(); it != m_auditLog.rend(); ++it) {
+    if (it->key == "maintenance.audit.sending" && !it->args.empty() && it->args[0] == action) {
+      *it = std::move(outcome);
+      return;
+    }
+  }
+}
+
+namespace {
+
+Message paperMessage(devices::PaperStatus paper) {
+  switch (paper) {
+    case devices::PaperStatus::Ok:
+      return {"maintenance.status.paper_ok", {}};
+    case devices::PaperStatus::NearEnd:
+      return {"maintenance.status.paper_near_end", {}};
+    case devices::PaperStatus::Out:
+      return {"maintenance.status.paper_out", {}};
+    case devices::PaperStatus::Unknown:
+      return {"maintenance.status.paper_unknown", {}};
+  }
+  return {"maintenance.status.paper_unknown", {}};
+}
+
+}  // namespace
 
 void MaintenanceViewModel::refreshStatus() {
   if (m_step != Step::Panel) {
     return;
   }
   ApiClient& api = m_context.api;
-  m_backendStatus = "…";
+  m_backendStatus = {"maintenance.status.checking", {}};
   ++m_busy;
   m_context.runner.run(
       [&api, this]() -> Continuation {
         auto health = api.health();
-        std::string status;
+        Message status;
         if (health) {
-          status = "ok, " + std::to_string(health->latency.count()) + " ms, " +
-                   health->health.version + " (" + api.config().baseUrl + ")";
+          status = {"maintenance.status.backend_ok",
+                    {std::to_string(health->latency.count()), health->health.version,
+                     api.config().baseUrl}};
         } else {
-          status = std::string(toString(health.error().kind)) + ": " + health.error().message;
+          status = {"maintenance.status.backend_error",
+                    {std::string(toString(health.error().kind)) + ": " + health.error().message}};
         }
         const bool online = health.has_value();
-        return [status, online, this]() {
+        return [status = std::move(status), online, this]() {
           --m_busy;
           m_backendStatus = status;
           if (m_context.reportLink) {
@@ -147,28 +167,29 @@ void MaintenanceViewModel::refreshStatus() {
       },
       [this](const std::string& what) {
         --m_busy;
-        m_backendStatus = "error: " + what;
+        m_backendStatus = {"maintenance.status.backend_error", {what}};
       });
   if (m_context.printer == nullptr) {
-    m_printerStatus = "none";
+    m_printerStatus = {"maintenance.status.not_configured", {}};
     return;
   }
-  m_printerStatus = "…";
+  m_printerStatus = {"maintenance.status.checking", {}};
   ++m_busy;
   devices::ReceiptPrinter* printer = m_context.printer;
   m_context.runner.run(
       [printer, this]() -> Continuation {
         auto paper = printer->paperStatus();
-        const std::string status = paper ? "paper " + std::string(devices::toString(*paper))
-                                         : "error: " + paper.error().message;
-        return [status, this]() {
+        Message status = paper
+                             ? paperMessage(*paper)
+                             : Message{"maintenance.status.printer_error", {paper.error().message}};
+        return [status = std::move(status), this]() {
           --m_busy;
           m_printerStatus = status;
         };
       },
       [this](const std::string& what) {
         --m_busy;
-        m_printerStatus = "error: " + what;
+        m_printerStatus = {"maintenance.status.printer_error", {what}};
       });
 }
 

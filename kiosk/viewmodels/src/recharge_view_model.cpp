@@ -1,5 +1,6 @@
 #include "prepaid/viewmodels/recharge_view_model.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "prepaid/viewmodels/account_view_model.hpp"
@@ -125,7 +126,16 @@ std::int64_t RechargeViewModel::maxAmountFen() const {
 Message RechargeViewModel::validation() const {
   const auto* meter = m_context.tenant.meter(m_meterId);
   if (meter == nullptr) {
-    return {"recharge.choose_meter", {}};
+    // Named after the tenant's meters: "电表" for electricity only, "水表" for water only.
+    const auto& meters = m_context.tenant.account.meters;
+    const auto water =
+        std::ranges::count_if(meters, [](const api::MeterView& m) { return m.medium == "water"; });
+    if (water == 0) {
+      return {"recharge.choose_meter", {}};
+    }
+    return {
+        water == std::ssize(meters) ? "recharge.choose_meter_water" : "recharge.choose_meter_any",
+        {}};
   }
   if (meter->salesBlocked) {
     return {"recharge.error.blocked", {}};

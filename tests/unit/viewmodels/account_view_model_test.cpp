@@ -26,6 +26,25 @@ TEST(AccountViewModel, CardsShowBalanceStatusReadingEnergyAndDaysLeft) {
   EXPECT_EQ(h.api.lastToken, "tenant-token");
 }
 
+TEST(AccountViewModel, NoRecentUseSaysWaterForWaterMeters) {
+  Harness h;
+  auto account = testing::account();
+  auto water = testing::meter(12, 3000);
+  water.medium = "water";
+  account.meters.push_back(water);
+  for (auto& m : account.meters) {
+    m.daysLeftState = api::DaysLeftState::NoRecentUse;
+    m.daysLeft.reset();
+  }
+  h.api.identifyResult = account;
+  h.api.accountResult = account;
+  h.identifyShop("A101");
+  const auto cards = h.session.account().cards();
+  ASSERT_EQ(cards.size(), 2U);
+  EXPECT_EQ(cards[0].daysLeft, (Message{"account.days_left_no_use", {}}));
+  EXPECT_EQ(cards[1].daysLeft, (Message{"account.days_left_no_use_water", {}}));
+}
+
 TEST(AccountViewModel, RefreshKeepsTheTenantToken) {
   Harness h;
   h.identifyShop("A101");

@@ -170,12 +170,16 @@ class FakeApi final : public ApiClient {
   std::expected<void, ClientError> audit(const std::string& token, const std::string& action,
                                          const std::string&) override {
     audits.push_back(token + " " + action);
+    if (auditOffline) {
+      return std::unexpected(offlineError());
+    }
     return {};
   }
 
   ClientConfig cfg;
   bool offline = false;
   bool throwOnIdentify = false;
+  bool auditOffline = false;   // only the audit route is unreachable
   bool cancelOffline = false;  // only the cancel route is unreachable
   int healthCalls = 0;
   int accountCalls = 0;

@@ -45,9 +45,54 @@ TEST(MaintenanceViewModel, LoginShowsDeviceStatusAndAudits) {
   logIn(h);
   auto& vm = h.session.maintenance();
   EXPECT_EQ(vm.step(), MaintenanceViewModel::Step::Panel);
-  EXPECT_NE(vm.backendStatus().find("ok, 3 ms"), std::string::npos);
-  EXPECT_EQ(vm.printerStatus(), "paper ok");
+  EXPECT_EQ(vm.backendStatus().key, "maintenance.status.backend_ok");
+  ASSERT_EQ(vm.backendStatus().args.size(), 3U);
+  EXPECT_EQ(vm.backendStatus().args[0], "3");
+  EXPECT_EQ(vm.backendStatus().args[1], "0.1.0");
+  EXPECT_EQ(vm.printerStatus(), (Message{"maintenance.status.paper_ok", {}}));
   EXPECT_EQ(h.api.audits.front(), "staff-token kiosk.maintenance.enter");
+  ASSERT_EQ(vm.auditLog().size(), 1U);
+  EXPECT_EQ(vm.auditLog().front(), (Message{"maintenance.audit.ok", {"kiosk.maintenance.enter"}}));
+}
+
+TEST(MaintenanceViewModel, StatusAndAuditAreCatalogueMessages) {
+  Harness h;
+  logIn(h);
+  auto& vm = h.session.maintenance();
+  h.printer.paper = devices::PaperStatus::NearEnd;
+  vm.refreshStatus();
+  EXPECT_EQ(vm.backendStatus(), (Message{"maintenance.status.checking", {}}));
+  EXPECT_EQ(vm.printerStatus(), (Message{"maintenance.status.checking", {}}));
+  h.runner.settle();
+  EXPECT_EQ(vm.printerStatus(), (Message{"maintenance.status.paper_near_end", {}}));
+  h.printer.paper = devices::PaperStatus::Out;
+  vm.refreshStatus();
+  h.runner.settle();
+  EXPECT_EQ(vm.printerStatus(), (Message{"maintenance.status.paper_out", {}}));
+  h.printer.paper = devices::PaperStatus::Unknown;
+  vm.refreshStatus();
+  h.runner.settle();
+  EXPECT_EQ(vm.printerStatus(), (Message{"maintenance.status.paper_unknown", {}}));
+  h.printer.paperError = devices::PrinterError{devices::PrinterErrorCode::WriteFailed, "jammed"};
+  vm.refreshStatus();
+  h.runner.settle();
+  EXPECT_EQ(vm.printerStatus(), (Message{"maintenance.status.printer_error", {"jammed"}}));
+
+  h.api.offline = true;
+  vm.refreshStatus();
+  h.runner.settle();
+  EXPECT_EQ(vm.backendStatus().key, "maintenance.status.backend_error");
+  ASSERT_EQ(vm.backendStatus().args.size(), 1U);
+  EXPECT_FALSE(vm.backendStatus().args[0].empty());
+
+  h.api.auditOffline = true;
+  vm.testPrint();
+  EXPECT_EQ(vm.auditLog().front(), (Message{"maintenance.audit.sending", {"kiosk.printer.test"}}));
+  h.runner.settle();
+  EXPECT_EQ(vm.auditLog().front().key, "maintenance.audit.failed");
+  ASSERT_EQ(vm.auditLog().front().args.size(), 2U);
+  EXPECT_EQ(vm.auditLog().front().args[0], "kiosk.printer.test");
+  EXPECT_EQ(vm.auditLog().back(), (Message{"maintenance.audit.ok", {"kiosk.maintenance.enter"}}));
 }
 
 TEST(MaintenanceViewModel, TestPrintAndScannerLiveTest) {

@@ -31,6 +31,29 @@ TEST(RechargeViewModel, StartsOnTheFirstMeterWithAPreset) {
   EXPECT_TRUE(h.vm().canPay());
 }
 
+TEST(RechargeViewModel, ChooseMeterPromptNamesTheTenantsKindOfMeter) {
+  auto chooseMessage = [](std::vector<std::string> media) {
+    Harness h;
+    auto account = testing::account();
+    account.meters.clear();
+    std::int64_t id = 11;
+    for (const auto& medium : media) {
+      auto m = testing::meter(id++, 5000);
+      m.medium = medium;
+      account.meters.push_back(m);
+    }
+    h.api.identifyResult = account;
+    h.api.accountResult = account;
+    h.identifyShop("A101");
+    h.session.navigate(Screen::Recharge);
+    h.session.recharge().begin(999);  // no such meter: nothing chosen
+    return h.session.recharge().validation();
+  };
+  EXPECT_EQ(chooseMessage({"electricity", "electricity"}), (Message{"recharge.choose_meter", {}}));
+  EXPECT_EQ(chooseMessage({"water"}), (Message{"recharge.choose_meter_water", {}}));
+  EXPECT_EQ(chooseMessage({"water", "electricity"}), (Message{"recharge.choose_meter_any", {}}));
+}
+
 TEST(RechargeViewModel, CustomAmountIsWholeYuanWithinTheHoardingCap) {
   RechargeHarness h;
   h.vm().customKey('0');  // no leading zero

@@ -46,12 +46,16 @@ class MaintenanceViewModel {
   [[nodiscard]] bool busy() const { return m_busy > 0; }
   [[nodiscard]] const Message& message() const { return m_message; }
   [[nodiscard]] const KioskSettings& draft() const { return m_draft; }
-  [[nodiscard]] const std::string& backendStatus() const { return m_backendStatus; }
-  [[nodiscard]] const std::string& printerStatus() const { return m_printerStatus; }
+  /// Backend link status as a catalogue message ("maintenance.status.*"); empty before the
+  /// first refresh.
+  [[nodiscard]] const Message& backendStatus() const { return m_backendStatus; }
+  /// Printer and paper status as a catalogue message ("maintenance.status.*").
+  [[nodiscard]] const Message& printerStatus() const { return m_printerStatus; }
   [[nodiscard]] const std::string& lastScan() const { return m_lastScan; }
   [[nodiscard]] std::string printerDescription() const;
-  /// Audit entries sent (or queued) this session, newest first: "action: ok|failed".
-  [[nodiscard]] const std::deque<std::string>& auditLog() const { return m_auditLog; }
+  /// Audit entries sent (or queued) this session, newest first, as catalogue messages
+  /// "maintenance.audit.{sending,ok,failed}" with the action (and the failure) as arguments.
+  [[nodiscard]] const std::deque<Message>& auditLog() const { return m_auditLog; }
 
   /// A problem staff must see (e.g. the CJK font is missing), in English so it reads even
   /// without the font; shown as the panel's message after login. Set by the app.
@@ -67,6 +71,7 @@ class MaintenanceViewModel {
 
  private:
   void audit(const std::string& action, const std::string& detail);
+  void auditDone(const std::string& action, Message outcome);
   std::string* focusedText();
   SessionContext& m_context;
   Step m_step = Step::Login;
@@ -77,10 +82,10 @@ class MaintenanceViewModel {
   KioskSettings m_draft;
   int m_busy = 0;
   Message m_message;
-  std::string m_backendStatus;
-  std::string m_printerStatus;
+  Message m_backendStatus;
+  Message m_printerStatus;
   std::string m_lastScan;
-  std::deque<std::string> m_auditLog;
+  std::deque<Message> m_auditLog;
   std::string m_warning;
 };
 
