@@ -174,11 +174,6 @@ std::expected<PaymentOrder, PaymentError> PaymentService::createOrder(
   if (request.idempotencyKey.empty()) {
     return paymentError(PaymentErrorCode::InvalidState, "an order needs an idempotency key");
   }
-  if (request.amountFen < m_options.minAmountFen || request.amountFen > m_options.maxAmountFen) {
-    return paymentError(PaymentErrorCode::InvalidAmount,
-                        "the amount must be between " + std::to_string(m_options.minAmountFen) +
-                            " and " + std::to_string(m_options.maxAmountFen) + " fen");
-  }
   std::string providerName;
   if (request.channel == store::PaymentChannel::Qr) {
     if (!request.provider || !hasProvider(*request.provider)) {
@@ -212,6 +207,16 @@ std::expected<PaymentOrder, PaymentError> PaymentService::createOrder(
       replayed = true;
       return {};
     }
+    // The site's limits (settings; 1.00-5000.00 yuan unless staff changed them).
+    auto settings = tx.site().settings();
+    if (!settings) {
+      return std::unexpected(settings.error());
+    }
+    if (request.amountFen < settings->orderMinFen || request.amountFen > settings->orderMaxFen) {
+      return refuse(PaymentErrorCode::InvalidAmount,
+                    "the amount must be between " + std::to_string(settings->orderMinFen) +
+                        " and " + std::to_string(settings->orderMaxFen) + " fen");
+    }
     auto meter = tx.meters().meter(request.meterId);
     if (!meter) {
       if (meter.error().code == store::StoreErrorCode::NotFound) {
@@ -233,12 +238,8 @@ std::expected<PaymentOrder, PaymentError> PaymentService::createOrder(
                     "sales on meter " + meter->serial + " are blocked: " + meter->salesBlockReason);
     }
     auto balance = tx.ledger().balanceFen(request.meterId);
-    auto settings = tx.site().settings();
     if (!balance) {
       return std::unexpected(balance.error());
-    }
-    if (!settings) {
-      return std::unexpected(settings.error());
     }
     // Money on its way counts too: other orders of the meter that are open or paid but not
     // in the ledger yet. Otherwise two kiosks (or two visits) could each pass the check and

@@ -312,7 +312,15 @@ CREATE TABLE meter_billing_state (
 );
 )sql";
 
-constexpr std::array<Migration, 4> Migrations = {{
+// Kiosk payment order limits per site (backend/payments), with the former fixed values.
+constexpr std::string_view Migration5 = R"sql(
+ALTER TABLE settings ADD COLUMN order_min_fen BIGINT NOT NULL DEFAULT 100
+  CHECK (order_min_fen > 0);
+ALTER TABLE settings ADD COLUMN order_max_fen BIGINT NOT NULL DEFAULT 500000
+  CHECK (order_max_fen >= order_min_fen);
+)sql";
+
+constexpr std::array<Migration, 5> Migrations = {{
     {1,
      "initial schema: site, settings, plant, tenants, accounts, gateways, meters, tariffs, "
      "readings, roll-ups, ledger, balances, commands, alarms, idempotency records",
@@ -321,6 +329,7 @@ constexpr std::array<Migration, 4> Migrations = {{
      Migration2},
     {3, MigrationAccessSummary, MigrationAccessSql},
     {4, MigrationPaymentsSummary, MigrationPaymentsSql},
+    {5, "settings: payment order minimum and maximum amount", Migration5},
 }};
 
 std::int64_t userVersion(Connection& connection) {

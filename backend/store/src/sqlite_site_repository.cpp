@@ -51,7 +51,8 @@ std::expected<Settings, StoreError> SqliteSiteRepository::settings() const {
     auto row = m_ctx.db().prepare(
         "SELECT overload_threshold_w, collection_interval_s, alarm1_fen, alarm2_fen, "
         "default_unit_price_micro_yuan, default_tariff_id, hoarding_cap_fen, close_allowed_fen, "
-        "alarm_sms_number, pin_required, lost_contact_failures FROM settings WHERE id = 1");
+        "alarm_sms_number, pin_required, lost_contact_failures, order_min_fen, order_max_fen "
+        "FROM settings WHERE id = 1");
     if (!row.step()) {
       fail(StoreErrorCode::Corrupt, "the settings row is missing");
     }
@@ -67,6 +68,8 @@ std::expected<Settings, StoreError> SqliteSiteRepository::settings() const {
     s.alarmSmsNumber = row.text(8);
     s.pinPolicy = fromFlag<PinPolicy>(row.int64(9));
     s.lostContactFailures = row.int64(10);
+    s.orderMinFen = row.int64(11);
+    s.orderMaxFen = row.int64(12);
     return s;
   });
 }
@@ -77,10 +80,11 @@ std::expected<void, StoreError> SqliteSiteRepository::updateSettings(const Setti
         "UPDATE settings SET overload_threshold_w = ?1, collection_interval_s = ?2, "
         "alarm1_fen = ?3, alarm2_fen = ?4, default_unit_price_micro_yuan = ?5, "
         "default_tariff_id = ?6, hoarding_cap_fen = ?7, close_allowed_fen = ?8, "
-        "alarm_sms_number = ?9, pin_required = ?10, lost_contact_failures = ?11 WHERE id = 1",
+        "alarm_sms_number = ?9, pin_required = ?10, lost_contact_failures = ?11, "
+        "order_min_fen = ?12, order_max_fen = ?13 WHERE id = 1",
         s.overloadThresholdW, s.collectionIntervalS, s.alarm1Fen, s.alarm2Fen,
         s.defaultUnitPriceMicroYuan, s.defaultTariffId, s.hoardingCapFen, s.closeAllowedFen,
-        s.alarmSmsNumber, flag(s.pinPolicy), s.lostContactFailures);
+        s.alarmSmsNumber, flag(s.pinPolicy), s.lostContactFailures, s.orderMinFen, s.orderMaxFen);
   });
 }
 

@@ -227,6 +227,37 @@ TEST_F(PaymentServiceTest, CreateChecksAmountAccountBlockCapAndIdempotency) {
   EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::InvalidAmount);
   request.amountFen = 500001;
   EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::InvalidAmount);
+  // P15: the limits are the site's settings.
+  site.mustWrite([&](store::WriteTransaction& t) -> std::expected<void, store::StoreError> {
+    auto settings = t.site().settings();
+    if (!settings) {
+      return std::unexpected(settings.error());
+    }
+    settings->orderMinFen = 1000;
+    settings->orderMaxFen = 2000;
+    return t.site().updateSettings(*settings);
+  });
+  request.amountFen = 999;
+  auto belowSite = service->createOrder(request);
+  ASSERT_FALSE(belowSite.has_value());
+  EXPECT_EQ(belowSite.error().code, PaymentErrorCode::InvalidAmount);
+  EXPECT_NE(belowSite.error().message.find("between 1000 and 2000 fen"), std::string::npos)
+      << belowSite.error().message;
+  request.amountFen = 2001;
+  EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::InvalidAmount);
+  site.mustWrite([&](store::WriteTransaction& t) -> std::expected<void, store::StoreError> {
+    auto settings = t.site().settings();
+    if (!settings) {
+      return std::unexpected(settings.error());
+    }
+    EXPECT_EQ(settings->orderMaxFen, 2000);  // stored
+    auto inverted = *settings;
+    inverted.orderMinFen = 3000;  // above the maximum: the schema refuses it
+    EXPECT_FALSE(t.site().updateSettings(inverted).has_value());
+    settings->orderMinFen = 100;
+    settings->orderMaxFen = 500000;
+    return t.site().updateSettings(*settings);
+  });
   request.amountFen = 1000;
   request.meterId = 999;
   EXPECT_EQ(service->createOrder(request).error().code, PaymentErrorCode::UnknownMeter);

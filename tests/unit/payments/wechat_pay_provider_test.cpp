@@ -262,6 +262,82 @@ TEST_F(WechatPayProviderTest, ForgedStaleOrForeignNotificationsAreRefused) {
   EXPECT_GE(m_provider->acknowledge(PaymentProvider::Verdict::Refused, "x").status, 400);
 }
 
+// P12: a merchant on WeChat's "platform public key" mode has no platform certificate: answers
+// and notifications carry Wechatpay-Serial = the public key id and are verified with that key;
+// another id, or the key's signature under the certificate mode's serial, is refused.
+TEST(WechatPayPublicKeyId, AnswersAndNotificationsVerifyWithThePlatformPublicKey) {
+  constexpr const char* KeyId = "PUB_KEY_ID_0112345678902025112100000000000000";
+  auto platformKey = RsaPrivateKey::generate(2048);
+  ASSERT_TRUE(platformKey.has_value());
+  WechatPayConfig config;
+  config.mchid = "1230000109";
+  config.appid = "wxd678efh567hg6787";
+  config.merchantSerialNo = "MERCHANTSERIAL";
+  config.merchantPrivateKeyPem = test::fixture("merchant_key.pem");
+  config.apiV3Key = ApiV3Key;
+  config.platformPublicKeyId = KeyId;
+  config.platformPublicKeyPem = platformKey->publicKey().toPem();
+  config.notifyUrl = "https://site.example/notify";
+  auto transport = std::make_unique<FakePlatform>(
+      *RsaPublicKey::fromPem(test::fixture("merchant_public.pem")), *platformKey, KeyId);
+  FakePlatform* platform = transport.get();
+  auto provider =
+      WechatPayProvider::create(config, std::move(transport), [] { return NowInstant; });
+  ASSERT_TRUE(provider.has_value()) << provider.error().message;
+
+  // A signed query answer under the public key id is believed.
+  platform->body = Json{{"mchid", "1230000109"},
+                        {"appid", "wxd678efh567hg6787"},
+                        {"out_trade_no", "P1"},
+                        {"transaction_id", "4200001"},
+                        {"trade_state", "SUCCESS"},
+                        {"amount", {{"total", 1000}, {"payer_total", 1000}, {"currency", "CNY"}}}}
+                       .dump();
+  auto status = (*provider)->query("P1");
+  ASSERT_TRUE(status.has_value()) << status.error().message;
+  EXPECT_TRUE(platform->requestSignatureValid);
+  EXPECT_EQ(status->state, TradeState::Paid);
+  EXPECT_EQ(status->amountFen, 1000);
+  // The same answer with a broken signature is not believed.
+  platform->breakSignature = true;
+  auto broken = (*provider)->query("P1");
+  ASSERT_FALSE(broken.has_value());
+  EXPECT_EQ(broken.error().code, ProviderErrorCode::Unknown);
+
+  // A notification signed with the platform key under its id verifies and decrypts; under
+  // another id (e.g. a certificate serial we do not have) it is refused.
+  auto notify = [&](const std::string& serial) {
+    const Json transaction{
+        {"mchid", "1230000109"},    {"appid", "wxd678efh567hg6787"},
+        {"out_trade_no", "P1"},     {"transaction_id", "4200001"},
+        {"trade_state", "SUCCESS"}, {"amount", {{"total", 1000}, {"currency", "CNY"}}}};
+    auto sealed = aes256GcmEncrypt(ApiV3Key, "abcdefghijkl", "transaction", transaction.dump());
+    const Json body = {{"id", "EV-9"},
+                       {"event_type", "TRANSACTION.SUCCESS"},
+                       {"resource_type", "encrypt-resource"},
+                       {"resource",
+                        {{"algorithm", "AEAD_AES_256_GCM"},
+                         {"ciphertext", *sealed},
+                         {"associated_data", "transaction"},
+                         {"nonce", "abcdefghijkl"},
+                         {"original_type", "transaction"}}}};
+    HeaderMap headers;
+    headers["Wechatpay-Timestamp"] = std::to_string(Now);
+    headers["Wechatpay-Nonce"] = "n1";
+    headers["Wechatpay-Serial"] = serial;
+    headers["Wechatpay-Signature"] =
+        *platformKey->signBase64(wechatResponseMessage(std::to_string(Now), "n1", body.dump()));
+    return (*provider)->parseNotification(headers, body.dump(), NowInstant);
+  };
+  auto accepted = notify(KeyId);
+  ASSERT_TRUE(accepted.has_value()) << accepted.error().message;
+  EXPECT_EQ(accepted->status.amountFen, 1000);
+  EXPECT_EQ(accepted->eventId, "EV-9");
+  auto refused = notify("5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ProviderErrorCode::BadSignature);
+}
+
 TEST(WechatPayProviderConfig, UnusableConfigurationIsRefused) {
   WechatPayConfig config;
   config.mchid = "1";

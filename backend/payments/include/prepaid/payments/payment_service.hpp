@@ -56,8 +56,7 @@ struct PaymentError {
 };
 
 struct PaymentOptions {
-  std::int64_t minAmountFen = 100;         // 1.00 yuan
-  std::int64_t maxAmountFen = 500000;      // 5000.00 yuan per order
+  // The order minimum and maximum are site settings (store::Settings::orderMinFen/orderMaxFen).
   std::int64_t qrLifetimeS = 180;          // time_expire of a kiosk QR order
   std::int64_t codePayTimeoutS = 60;       // reverse a code payment still unconfirmed after this
   std::int64_t closeNotBeforeS = 300;      // WeChat: no close within 5 minutes of creation
@@ -126,7 +125,7 @@ class PaymentService {
 
   // [SECTION] kiosk
 
-  /// Creates an order after checking amount limits, meter known, account open, sales allowed
+  /// Creates an order after checking the site's amount limits (settings), meter known, account open, sales allowed
   /// and the hoarding cap. Qr: the provider order is created now and the QR text returned in
   /// the order (state pending); when the provider cannot be reached the order stays created and
   /// is settled by the worker. Code: the order waits (created) for submitCode. A replayed key

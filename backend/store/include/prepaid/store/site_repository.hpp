@@ -36,6 +36,8 @@ struct Settings {
   std::string alarmSmsNumber;                        // 报警短信号码, may be empty
   PinPolicy pinPolicy = PinPolicy::NotRequired;
   std::int64_t lostContactFailures = 3;  // consecutive failed reads before 失联
+  std::int64_t orderMinFen = 100;        // kiosk payment order (QR / code): minimum amount, > 0
+  std::int64_t orderMaxFen = 500000;     // … and maximum amount per order, >= minimum
 };
 
 /// Reads and updates the single site row and the single settings row (both exist from
