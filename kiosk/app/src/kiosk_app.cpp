@@ -187,6 +187,9 @@ int runKiosk(const AppOptions& options, Clock::time_point started) {
   KioskSession session(client, runner, printer.get(), options.settings);
   session.context().wallTimeText = [] { return wallText(WallFormat::DateTime); };
   session.context().log = [](const std::string& line) { log(line); };
+  session.context().translate = [&catalog](Language language, const Message& message) {
+    return catalog->format(language, message);
+  };
   bool running = true;
   std::string printerUri = options.printerUri;
   std::string scannerUri = options.scannerUri;

@@ -23,20 +23,33 @@ Message daysLeftMessage(const api::MeterView& meter) {
 
 }  // namespace
 
-std::string paymentMethodText(std::string_view method) {
-  if (method == "wechat") {
-    return "微信支付 WeChat Pay";
+std::string PaymentMethodNames::name(std::string_view method) const {
+  if (const auto it = byMethod.find(method); it != byMethod.end()) {
+    return it->second;
   }
-  if (method == "alipay") {
-    return "支付宝 Alipay";
-  }
-  if (method == "cash") {
-    return "现金 Cash";
-  }
-  return std::string(method);
+  return printableText(method);
 }
 
-devices::ReceiptData receiptData(const api::Receipt& receipt, devices::ReceiptCopy copy) {
+PaymentMethodNames paymentMethodNames(const SessionContext& context) {
+  PaymentMethodNames names;
+  if (!context.translate) {
+    return names;
+  }
+  for (const std::string method : {"wechat", "alipay", "cash"}) {
+    const Message message{"payment.method." + method, {}};
+    const auto zh = context.translate(Language::ZhCn, message);
+    const auto en = context.translate(Language::En, message);
+    if (zh == message.key || en == message.key) {
+      continue;  // not in the catalogue: the code itself says more than the key
+    }
+    // Receipts carry both languages (like their fixed labels), whatever the screen shows.
+    names.byMethod.emplace(method, zh == en ? zh : zh + " " + en);
+  }
+  return names;
+}
+
+devices::ReceiptData receiptData(const api::Receipt& receipt, devices::ReceiptCopy copy,
+                                 const PaymentMethodNames& methods) {
   devices::ReceiptData data;
   data.siteName = receipt.siteName;
   data.shopNumber = receipt.shopNumber;
@@ -45,7 +58,7 @@ devices::ReceiptData receiptData(const api::Receipt& receipt, devices::ReceiptCo
   data.balanceAfterFen = receipt.balanceAfterFen;
   data.purchaseCount = receipt.purchaseCount;
   data.orderNumber = receipt.receiptNumber;
-  data.paymentMethod = paymentMethodText(receipt.paymentMethod);
+  data.paymentMethod = methods.name(receipt.paymentMethod);
   data.timeText =
       receipt.createdAt.size() >= 19 ? receipt.createdAt.substr(0, 19) : receipt.createdAt;
   if (data.timeText.size() > 10) {
@@ -209,15 +222,17 @@ void AccountViewModel::reprint(std::int64_t entryId) {
   const auto generation = m_context.generation;
   ApiClient& api = m_context.api;
   devices::ReceiptPrinter* printer = m_context.printer;
+  auto methods = paymentMethodNames(m_context);
   m_context.runner.run(
-      [&api, printer, accountId, entryId, token, generation, this]() -> Continuation {
+      [&api, printer, accountId, entryId, token, generation, methods = std::move(methods),
+       this]() -> Continuation {
         auto receipt = api.receipt(accountId, entryId, token);
         Message outcome;
         if (!receipt) {
           outcome = explain(receipt.error());
         } else {
-          auto doc = devices::composeReceipt(receiptData(*receipt, devices::ReceiptCopy::Reprint),
-                                             printer->columns());
+          auto doc = devices::composeReceipt(
+              receiptData(*receipt, devices::ReceiptCopy::Reprint, methods), printer->columns());
           auto printed = printer->print(doc);
           outcome = printed ? Message{"print.done", {}} : Message{"print.failed", {}};
         }

@@ -320,15 +320,16 @@ void RechargeViewModel::finishWithReceipt(devices::ReceiptVariant variant) {
   }
   data.amountFen = m_order->amountFen;
   data.orderNumber = m_order->orderNo;
-  data.paymentMethod = paymentMethodText(m_order->provider.empty() ? m_context.settings.provider
-                                                                   : m_order->provider);
+  const auto methods = paymentMethodNames(m_context);
+  data.paymentMethod =
+      methods.name(m_order->provider.empty() ? m_context.settings.provider : m_order->provider);
   data.timeText = m_context.wallTimeText ? m_context.wallTimeText() : std::string();
   data.variant = variant;
   if (variant == devices::ReceiptVariant::Credited) {
     data.balanceAfterFen = m_order->balanceAfterFen;
     if (m_order->receipt) {
       // The backend sent the receipt with the credited order: print exactly that.
-      data = receiptData(*m_order->receipt, devices::ReceiptCopy::Original);
+      data = receiptData(*m_order->receipt, devices::ReceiptCopy::Original, methods);
       data.orderNumber = m_order->orderNo;
       if (data.siteName.empty()) {
         data.siteName = m_context.settings.siteName;

@@ -109,6 +109,44 @@ TEST(AccountViewModel, ReprintFetchesTheReceiptAndPrintsItMarked) {
   EXPECT_EQ(h.session.account().printMessage().key, "print.done");
 }
 
+TEST(AccountViewModel, ReceiptPaymentMethodComesFromTheCatalogueInBothLanguages) {
+  auto reprintWith = [](bool catalogue, const std::string& method) {
+    Harness h;
+    if (catalogue) {
+      h.session.context().translate = [](Language language, const Message& message) {
+        const std::map<std::string, std::pair<std::string, std::string>> texts{
+            {"payment.method.wechat", {"微信支付", "WeChat Pay"}},
+            {"payment.method.alipay", {"支付宝", "Alipay"}},
+            {"payment.method.cash", {"现金", "Cash"}}};
+        const auto it = texts.find(message.key);
+        if (it == texts.end()) {
+          return message.key;
+        }
+        return language == Language::ZhCn ? it->second.first : it->second.second;
+      };
+    }
+    api::Receipt receipt;
+    receipt.entryId = 5;
+    receipt.amountFen = 10000;
+    receipt.paymentMethod = method;
+    receipt.createdAt = "2024-04-30T10:00:00+08:00";
+    h.api.receiptResult = receipt;
+    h.identifyShop("A101");
+    h.session.account().reprint(5);
+    h.runner.settle();
+    EXPECT_EQ(h.printer.printed.size(), 1U);
+    return h.printer.printed.empty() ? devices::ReceiptDocument{} : h.printer.printed[0];
+  };
+  EXPECT_TRUE(testing::docContains(reprintWith(true, "wechat"), "微信支付 WeChat Pay"));
+  EXPECT_TRUE(testing::docContains(reprintWith(true, "alipay"), "支付宝 Alipay"));
+  EXPECT_TRUE(testing::docContains(reprintWith(true, "cash"), "现金 Cash"));
+  // Not in the catalogue, or no catalogue: the API's code as sent.
+  EXPECT_TRUE(testing::docContains(reprintWith(true, "unionpay"), "unionpay"));
+  const auto bare = reprintWith(false, "wechat");
+  EXPECT_TRUE(testing::docContains(bare, "wechat"));
+  EXPECT_FALSE(testing::docContains(bare, "WeChat Pay"));
+}
+
 TEST(AccountViewModel, OfflineLookUpsAreRetriedWhenTheBackendReturns) {
   Harness h;
   h.identifyShop("A101");

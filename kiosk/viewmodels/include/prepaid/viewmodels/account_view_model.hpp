@@ -2,6 +2,8 @@
 
 // Account overview, alarms and recent recharges (with receipt reprint) of the identified tenant.
 
+#include <map>
+
 #include "prepaid/viewmodels/session_context.hpp"
 
 namespace prepaid::kiosk {
@@ -70,10 +72,19 @@ class AccountViewModel {
   Message m_printMessage;
 };
 
+/// Receipt names of the API's payment methods ("wechat", "alipay", "cash"), taken from the
+/// catalogue (payment.method.*) in both receipt languages: "微信支付 WeChat Pay". Built on the UI
+/// thread (the catalogue is not for workers), then copied into a worker that composes a receipt.
+struct PaymentMethodNames {
+  std::map<std::string, std::string, std::less<>> byMethod;
+  /// The receipt name of `method`; an unknown method (or no catalogue) prints as sent.
+  [[nodiscard]] std::string name(std::string_view method) const;
+};
+[[nodiscard]] PaymentMethodNames paymentMethodNames(const SessionContext& context);
+
 /// Receipt content from the API's receipt data (shared by reprint and the recharge flow).
 [[nodiscard]] devices::ReceiptData receiptData(const api::Receipt& receipt,
-                                               devices::ReceiptCopy copy);
-/// "微信支付 WeChat Pay" etc. for a payment method name of the API.
-[[nodiscard]] std::string paymentMethodText(std::string_view method);
+                                               devices::ReceiptCopy copy,
+                                               const PaymentMethodNames& methods);
 
 }  // namespace prepaid::kiosk

@@ -61,6 +61,11 @@ struct SessionContext {
   std::function<void(bool online)> reportLink;
   /// Log line for staff (the app writes it to stderr / the journal). Optional.
   std::function<void(const std::string& line)> log;
+  /// The i18n catalogue's text of a message in a language (set by the app). View models keep
+  /// to Messages; this is only for what leaves the screen as finished text — receipts, which
+  /// are bilingual by design. Call it on the UI thread. Optional: without it receipts show the
+  /// API's codes.
+  std::function<std::string(Language language, const Message& message)> translate;
   /// The site's name as the backend spells it on receipts, learnt from the first receipt data
   /// seen and kept for the kiosk's run (not tenant data): every receipt, credited or pending,
   /// then shows the same name. Empty until known (receipts fall back to settings.siteName).
