@@ -1,14 +1,9 @@
 #include "pay_sim_process.hpp"
 
-#include <array>
-#include <cerrno>
-#include <cstring>
+#include <regex>
+#include <sstream>
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace prepaid::test {
 
@@ -18,65 +13,34 @@ std::string paySimPath() {
 
 PaySimProcess::PaySimProcess(std::vector<std::string> args,
                              std::chrono::milliseconds readyTimeout) {
-  std::array<int, 2> fds{};
-  if (pipe(fds.data()) != 0) {
-    ADD_FAILURE() << "pipe: " << std::strerror(errno);
+  std::vector<std::string> argv{paySimPath()};
+  for (auto& arg : args) {
+    argv.push_back(std::move(arg));
+  }
+  auto process = ChildProcess::spawn(std::move(argv));
+  if (!process) {
+    m_startFailure = process.error().message;
+    ADD_FAILURE() << "prepaid-pay-sim: " << m_startFailure;
     return;
   }
-  std::string program = paySimPath();
-  m_pid = fork();
-  if (m_pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> argv{program.data()};
-    for (auto& arg : args) {
-      argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+  m_process.emplace(std::move(*process));
+  // "ready" on a line of its own, after the "listening on" line.
+  const auto text = m_process->waitForOutput(std::regex("(^|\n)ready\n"), readyTimeout);
+  if (!text) {
+    ADD_FAILURE() << "prepaid-pay-sim not ready: " << text.error().summary << "; output so far:\n"
+                  << text.error().output;
+    return;
   }
-  close(fds[1]);
-  m_stdout = fds[0];
   const std::string listening = "prepaid-pay-sim listening on ";
-  const auto deadline = std::chrono::steady_clock::now() + readyTimeout;
-  std::string pending;
-  while (!m_ready) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      ADD_FAILURE() << "prepaid-pay-sim not ready within " << readyTimeout.count()
-                    << " ms; output so far:\n"
-                    << m_output;
-      return;
+  std::istringstream lines(*text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(listening, 0) == 0) {
+      m_baseUrl = line.substr(listening.size());
     }
-    pollfd fd{m_stdout, POLLIN, 0};
-    if (poll(&fd, 1, static_cast<int>(left.count())) <= 0) {
-      continue;
-    }
-    std::array<char, 1024> buffer{};
-    const ssize_t got = read(m_stdout, buffer.data(), buffer.size());
-    if (got <= 0) {
-      int status = 0;
-      waitpid(m_pid, &status, 0);
-      m_pid = -1;
-      ADD_FAILURE() << "prepaid-pay-sim exited before ready (status " << status
-                    << "): " << m_output;
-      return;
-    }
-    m_output.append(buffer.data(), static_cast<std::size_t>(got));
-    pending.append(buffer.data(), static_cast<std::size_t>(got));
-    for (auto newline = pending.find('\n'); newline != std::string::npos;
-         newline = pending.find('\n')) {
-      const std::string line = pending.substr(0, newline);
-      pending.erase(0, newline + 1);
-      if (line.rfind(listening, 0) == 0) {
-        m_baseUrl = line.substr(listening.size());
-      } else if (line == "ready") {
-        m_ready = !m_baseUrl.empty();
-      }
-    }
+  }
+  m_ready = !m_baseUrl.empty();
+  if (!m_ready) {
+    ADD_FAILURE() << "prepaid-pay-sim ready without a \"listening on\" line:\n" << *text;
   }
 }
 
@@ -85,19 +49,15 @@ PaySimProcess::~PaySimProcess() {
 }
 
 int PaySimProcess::stop() {
-  int status = -1;
-  if (m_pid > 0) {
-    kill(m_pid, SIGTERM);
-    while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    m_pid = -1;
-    status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (!m_process) {
+    return -1;
   }
-  if (m_stdout >= 0) {
-    close(m_stdout);
-    m_stdout = -1;
-  }
-  return status;
+  const auto status = m_process->terminate(std::chrono::seconds(20));
+  return status.kind == ExitStatus::Kind::Exited ? status.code : -1;
+}
+
+std::string PaySimProcess::output() const {
+  return m_process ? m_process->output() : m_startFailure;
 }
 
 }  // namespace prepaid::test

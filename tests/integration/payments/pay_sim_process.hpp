@@ -2,13 +2,15 @@
 
 // Runs prepaid-pay-sim as a child process for a test: starts it with the given flags, waits for
 // its "ready" line with a deadline (no sleeps), reads the base URL it printed, and stops it with
-// SIGTERM when destroyed. The control API itself is plain HTTP (devices/sim/README.md).
+// SIGTERM when destroyed. The control API itself is plain HTTP (devices/sim/README.md). The
+// process itself is a prepaid::test_process ChildProcess.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <sys/types.h>
+#include "prepaid/test_process/child_process.hpp"
 
 namespace prepaid::test {
 
@@ -25,17 +27,17 @@ class PaySimProcess {
   [[nodiscard]] bool ready() const { return m_ready; }
   /// "http://127.0.0.1:PORT" as printed ("prepaid-pay-sim listening on …").
   [[nodiscard]] const std::string& baseUrl() const { return m_baseUrl; }
-  /// Stops with SIGTERM and waits; returns the exit status (-1 when killed or not running).
+  /// Stops with SIGTERM (SIGKILL after 20 s) and waits; returns the exit code (-1 when killed by
+  /// a signal or not running).
   int stop();
-  /// Everything it printed on stdout so far.
-  [[nodiscard]] const std::string& output() const { return m_output; }
+  /// Everything it printed on stdout so far (after stop(): all of it).
+  [[nodiscard]] std::string output() const;
 
  private:
-  pid_t m_pid = -1;
-  int m_stdout = -1;
+  std::optional<ChildProcess> m_process;
+  std::string m_startFailure;  // what went wrong when it never started
   bool m_ready = false;
   std::string m_baseUrl;
-  std::string m_output;
 };
 
 /// The path of the built prepaid-pay-sim.
