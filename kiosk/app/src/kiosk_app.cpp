@@ -193,7 +193,7 @@ int runKiosk(const AppOptions& options, Clock::time_point started) {
   bool running = true;
   std::string printerUri = options.printerUri;
   std::string scannerUri = options.scannerUri;
-  session.maintenance().scannerDescription = scannerUri.empty() ? "none" : scannerUri;
+  session.maintenance().scannerDescription = scannerUri;
   session.maintenance().onQuit = [&running] { running = false; };
   session.maintenance().onSettingsSaved = [&](const KioskSettings& saved) {
     ClientConfig config = client.config();

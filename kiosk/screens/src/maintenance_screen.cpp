@@ -120,9 +120,14 @@ void MaintenanceScreen::draw(Frame& frame) {
          l.px(12);
   };
   line(p.t("maintenance.backend"), p.f(vm.backendStatus()));
-  line(p.t("maintenance.printer"), vm.printerDescription() + " · " + p.f(vm.printerStatus()));
+  // Nothing configured: the status alone says so.
+  const auto described = [](const std::string& description) {
+    return description.empty() ? description : description + " · ";
+  };
+  line(p.t("maintenance.printer"), described(vm.printerDescription()) + p.f(vm.printerStatus()));
   line(p.t("maintenance.scanner"),
-       vm.scannerDescription + " · " +
+       (vm.scannerDescription.empty() ? p.t("maintenance.status.not_configured") + " · "
+                                      : described(vm.scannerDescription)) +
            (vm.lastScan().empty() ? p.t("maintenance.scan_prompt")
                                   : p.f({"maintenance.last_scan", {vm.lastScan()}})));
   y += gap / 2;

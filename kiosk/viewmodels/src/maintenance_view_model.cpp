@@ -194,14 +194,14 @@ void MaintenanceViewModel::refreshStatus() {
 }
 
 std::string MaintenanceViewModel::printerDescription() const {
-  return m_context.printer != nullptr ? m_context.printer->describe() : "none";
+  return m_context.printer != nullptr ? m_context.printer->describe() : std::string();
 }
 
 void MaintenanceViewModel::testPrint() {
   if (m_step != Step::Panel) {
     return;
   }
-  audit("kiosk.printer.test", printerDescription());
+  audit("kiosk.printer.test", m_context.printer != nullptr ? printerDescription() : "no printer");
   if (m_context.printer == nullptr) {
     m_message = {"print.no_printer", {}};
     return;

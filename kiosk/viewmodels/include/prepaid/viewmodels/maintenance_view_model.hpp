@@ -52,6 +52,7 @@ class MaintenanceViewModel {
   /// Printer and paper status as a catalogue message ("maintenance.status.*").
   [[nodiscard]] const Message& printerStatus() const { return m_printerStatus; }
   [[nodiscard]] const std::string& lastScan() const { return m_lastScan; }
+  /// Where the printer prints (URI or directory); empty when none is configured.
   [[nodiscard]] std::string printerDescription() const;
   /// Audit entries sent (or queued) this session, newest first, as catalogue messages
   /// "maintenance.audit.{sending,ok,failed}" with the action (and the failure) as arguments.
@@ -62,8 +63,8 @@ class MaintenanceViewModel {
   void setWarning(std::string warning) { m_warning = std::move(warning); }
   [[nodiscard]] const std::string& warning() const { return m_warning; }
 
-  /// Filled by the app: the scanner's description ("none" when not configured).
-  std::string scannerDescription = "none";
+  /// Filled by the app: the scanner's description (empty when not configured).
+  std::string scannerDescription;
   /// Persist and apply settings (the app writes the file and reconfigures the client).
   std::function<void(const KioskSettings&)> onSettingsSaved;
   /// Leave the app (the app's main loop ends).
