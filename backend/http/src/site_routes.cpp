@@ -71,6 +71,8 @@ Json settingsJson(const store::Settings& settings) {
           {"default_tariff_id",
            settings.defaultTariffId ? Json(*settings.defaultTariffId) : Json(nullptr)},
           {"hoarding_cap_fen", settings.hoardingCapFen},
+          {"order_min_fen", settings.orderMinFen},
+          {"order_max_fen", settings.orderMaxFen},
           {"close_allowed_fen", settings.closeAllowedFen},
           {"alarm_sms_number", settings.alarmSmsNumber},
           {"pin_required", settings.pinPolicy == store::PinPolicy::Required},
@@ -947,7 +949,8 @@ void registerSiteRoutes(ServerCore& core) {
                                    {"overload_threshold_w", "collection_interval_s", "alarm1_fen",
                                     "alarm2_fen", "default_unit_price_micro_yuan",
                                     "hoarding_cap_fen", "close_allowed_fen", "alarm_sms_number",
-                                    "pin_required", "lost_contact_failures", "default_tariff_id"}));
+                                    "pin_required", "lost_contact_failures", "default_tariff_id",
+                                    "order_min_fen", "order_max_fen"}));
             PREPAID_TRY(overload,
                         fields.optionalInt("overload_threshold_w", api::IntRange{1, 10'000'000}));
             PREPAID_TRY(interval,
@@ -958,6 +961,10 @@ void registerSiteRoutes(ServerCore& core) {
                                                   api::IntRange{0, 1'000'000'000}));
             PREPAID_TRY(cap,
                         fields.optionalInt("hoarding_cap_fen", api::IntRange{1, 1'000'000'000}));
+            PREPAID_TRY(orderMin,
+                        fields.optionalInt("order_min_fen", api::IntRange{1, 1'000'000'000}));
+            PREPAID_TRY(orderMax,
+                        fields.optionalInt("order_max_fen", api::IntRange{1, 1'000'000'000}));
             PREPAID_TRY(closeAllowed,
                         fields.optionalInt("close_allowed_fen", api::IntRange{0, 100'000'000}));
             PREPAID_TRY(sms, fields.optionalString("alarm_sms_number", api::LengthRange{0, 20}));
@@ -982,6 +989,8 @@ void registerSiteRoutes(ServerCore& core) {
                       price->value_or(settings.defaultUnitPriceMicroYuan);
                   settings.hoardingCapFen = cap->value_or(settings.hoardingCapFen);
                   settings.closeAllowedFen = closeAllowed->value_or(settings.closeAllowedFen);
+                  settings.orderMinFen = orderMin->value_or(settings.orderMinFen);
+                  settings.orderMaxFen = orderMax->value_or(settings.orderMaxFen);
                   settings.alarmSmsNumber = sms->value_or(settings.alarmSmsNumber);
                   if (*pin) {
                     settings.pinPolicy =
@@ -1001,6 +1010,11 @@ void registerSiteRoutes(ServerCore& core) {
                     return std::unexpected(
                         apiError(ErrorCode::InvalidField,
                                  "field 'alarm2_fen' must not be above 'alarm1_fen'"));
+                  }
+                  if (settings.orderMaxFen < settings.orderMinFen) {
+                    return std::unexpected(
+                        apiError(ErrorCode::InvalidField,
+                                 "field 'order_max_fen' must not be below 'order_min_fen'"));
                   }
                   PREPAID_TRY_STORE(updated, tx.site().updateSettings(settings));
                   after = settingsJson(settings);

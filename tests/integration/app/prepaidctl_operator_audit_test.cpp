@@ -72,8 +72,13 @@ class OperatorAuditTest : public ::testing::Test {
     }
     const int status = pclose(pipe);
     run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream errFile(err, std::ios::binary);
-    run.err.assign(std::istreambuf_iterator<char>(errFile), {});
+    // stdio: istreambuf_iterator trips GCC 12's -Wnull-dereference at -O2.
+    if (std::FILE* errFile = std::fopen(err.c_str(), "rb"); errFile != nullptr) {
+      while ((got = std::fread(buffer.data(), 1, buffer.size(), errFile)) > 0) {
+        run.err.append(buffer.data(), got);
+      }
+      std::fclose(errFile);
+    }
     return run;
   }
   fs::path write(const std::string& name, const std::string& content) const {

@@ -276,6 +276,21 @@ TEST_F(ApiFixture, SiteConfigurationAndBadInputChangeNothing) {
   EXPECT_EQ(staff("PATCH", "/api/v1/settings", Json{{"hoarding_cap_fen", -5}}).code(),
             "invalid_field");
   EXPECT_EQ(staff("GET", "/api/v1/settings").json["alarm2_fen"], 2000);
+
+  // Kiosk order limits: both ends settable, never crossed.
+  EXPECT_EQ(
+      staff("PATCH", "/api/v1/settings", Json{{"order_min_fen", 500}, {"order_max_fen", 20000}})
+          .status,
+      200);
+  const auto limits = staff("GET", "/api/v1/settings").json;
+  EXPECT_EQ(limits["order_min_fen"], 500);
+  EXPECT_EQ(limits["order_max_fen"], 20000);
+  EXPECT_EQ(staff("PATCH", "/api/v1/settings", Json{{"order_max_fen", 400}}).code(),
+            "invalid_field");
+  EXPECT_EQ(staff("PATCH", "/api/v1/settings", Json{{"order_min_fen", 0}}).code(), "invalid_field");
+  EXPECT_EQ(staff("PATCH", "/api/v1/settings", Json{{"order_min_fen", 1.5}}).code(),
+            "invalid_field");
+  EXPECT_EQ(staff("GET", "/api/v1/settings").json["order_max_fen"], 20000);
 }
 
 TEST_F(ApiFixture, CsvImportIsAllOrNothingWithPerRowErrors) {

@@ -35,7 +35,7 @@ TEST(AccountScreen, WaterOnlyShopLooksUpWaterUse) {
   site.identified();
   const auto drawn = ui.draw(site.session, site.clock, 1080, 1920);
   ASSERT_NE(drawn.target("menu.usage"), nullptr);
-  EXPECT_EQ(drawn.target("menu.usage")->label, "用水查询");
+  EXPECT_EQ(drawn.require("menu.usage").label, "用水查询");
 }
 
 }  // namespace

@@ -35,6 +35,15 @@ struct Drawn {
     }
     return nullptr;
   }
+  /// The target that must be on screen; a missing one fails the test (gtest reports the throw).
+  [[nodiscard]] const ui::Painter::Target& require(const std::string& id) const {
+    for (const auto& t : targets) {
+      if (t.id == id) {
+        return t;
+      }
+    }
+    throw std::runtime_error("no target '" + id + "' on screen");
+  }
   [[nodiscard]] bool showsText(const std::string& needle) const {
     return std::ranges::any_of(
         texts, [&](const std::string& t) { return t.find(needle) != std::string::npos; });

@@ -2,6 +2,7 @@
 // orders when configured) in one process; stops cleanly on SIGTERM/SIGINT. Configuration:
 // backend/app/README.md.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -186,6 +187,17 @@ int run(const std::string& configFile) {
                                                 static_cast<std::size_t>(config->httpKiosks),
                                                 static_cast<std::size_t>(config->httpConsoles));
     options.log = [](const std::string& line) { spdlog::error("http: {}", line); };
+    // Meters may only name a profile the collection engine can load (the model file's stem).
+    std::error_code listError;
+    for (const auto& file : std::filesystem::directory_iterator(config->profileDir, listError)) {
+      if (file.path().extension() == ".toml") {
+        options.meterProfiles.push_back(file.path().stem().string());
+      }
+    }
+    if (options.meterProfiles.empty()) {
+      spdlog::warn("no meter profiles in {}: meter profiles are not checked on create or import",
+                   config->profileDir.string());
+    }
     server = std::make_unique<backend::http::HttpServer>(services, options);
     std::optional<backend::http::TlsOptions> tls;
     if (config->tlsCertificate) {
