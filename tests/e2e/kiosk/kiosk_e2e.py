@@ -830,8 +830,10 @@ def run(args):
         kiosk.type_keys("kbd", ADMIN_PASSWORD)
         kiosk.click("login")
         kiosk.target("testprint", timeout=20)
-        kiosk.has_text("ok, ")  # backend link with its latency
-        kiosk.has_text("paper ok")
+        # Backend link with its latency and the paper state, as the zh-CN catalogue words them
+        # (maintenance.status.backend_ok / paper_ok).
+        kiosk.has_text("毫秒")
+        kiosk.has_text("纸张正常")
         kiosk.click("testprint")
         kiosk.has_text("凭条已打印")
         kiosk.screenshot("maintenance")
