@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "prepaidctl_harness.hpp"
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -23,85 +24,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CtlRun {
-  int status = -1;
-  std::string out;  // stdout and stderr together
-};
-
-CtlRun prepaidctl(const std::string& args) {
-  CtlRun run;
-  const std::string command = std::string(PREPAID_CTL) + " " + args + " 2>&1";
-  std::FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    return run;
-  }
-  std::array<char, 4096> buffer{};
-  std::size_t got = 0;
-  while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    run.out.append(buffer.data(), got);
-  }
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
-
-// Every row of a query, each column as text (NULL as nullopt).
-using Row = std::vector<std::optional<std::string>>;
-std::vector<Row> query(const fs::path& db, const std::string& sql) {
-  std::vector<Row> rows;
-  sqlite3* handle = nullptr;
-  if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(handle);
-    ADD_FAILURE() << "cannot open " << db;
-    return rows;
-  }
-  sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(handle, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << sql << ": " << sqlite3_errmsg(handle);
-    sqlite3_close(handle);
-    return rows;
-  }
-  while (sqlite3_step(statement) == SQLITE_ROW) {
-    Row row;
-    for (int i = 0; i < sqlite3_column_count(statement); ++i) {
-      const auto* text = sqlite3_column_text(statement, i);
-      row.push_back(text != nullptr
-                        ? std::optional<std::string>(reinterpret_cast<const char*>(text))
-                        : std::nullopt);
-    }
-    rows.push_back(row);
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(handle);
-  return rows;
-}
-
-class InitTariffTest : public ::testing::Test {
+class InitTariffTest : public PrepaidctlTest {
  protected:
-  void SetUp() override {
-    std::random_device random;
-    m_dir = fs::temp_directory_path() / ("prepaid-init-tariff-" + std::to_string(random()));
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(m_dir, ignored);
-  }
-  fs::path write(const std::string& name, const std::string& content) const {
-    const auto path = m_dir / name;
-    std::ofstream(path, std::ios::binary) << content;
-    return path;
-  }
   CtlRun init(const fs::path& site) const {
-    return prepaidctl("init --site " + site.string() + " --db " + db().string());
+    return runPrepaidctl("init --site " + site.string() + " --db " + db().string());
   }
-  fs::path db() const { return m_dir / "site.db"; }
-  std::int64_t count(const std::string& sql) const {
-    const auto rows = query(db(), sql);
-    return rows.empty() || !rows[0][0] ? -1 : std::stoll(*rows[0][0]);
-  }
-
-  fs::path m_dir;
 };
 
 constexpr const char* FlatText = "prepaid-tariff 1\nkind flat\nprice flat 800000\nend\n";

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "prepaidctl_harness.hpp"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <pwd.h>
@@ -28,98 +29,26 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CtlRun {
-  int status = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-using Row = std::vector<std::optional<std::string>>;
-
 std::string expectedActor() {
   const passwd* entry = getpwuid(geteuid());
   return entry != nullptr ? std::string("prepaidctl:") + entry->pw_name
                           : "prepaidctl:uid" + std::to_string(geteuid());
 }
 
-class OperatorAuditTest : public ::testing::Test {
+class OperatorAuditTest : public PrepaidctlTest {
  protected:
-  void SetUp() override {
-    std::random_device random;
-    m_dir = fs::temp_directory_path() / ("prepaid-ctl-audit-" + std::to_string(random()));
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(m_dir, ignored);
-  }
-
   CtlRun prepaidctl(const std::string& args, const std::string& input = {}) const {
-    const auto in = m_dir / "stdin.txt";
+    const auto in = write("stdin.txt", input);
     const auto err = m_dir / "stderr.txt";
-    std::ofstream(in, std::ios::binary) << input;
-    CtlRun run;
-    const std::string command =
-        std::string(PREPAID_CTL) + " " + args + " <" + in.string() + " 2>" + err.string();
-    std::FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-      return run;
-    }
-    std::array<char, 4096> buffer{};
-    std::size_t got = 0;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-      run.out.append(buffer.data(), got);
-    }
-    const int status = pclose(pipe);
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    // stdio: istreambuf_iterator trips GCC 12's -Wnull-dereference at -O2.
-    if (std::FILE* errFile = std::fopen(err.c_str(), "rb"); errFile != nullptr) {
-      while ((got = std::fread(buffer.data(), 1, buffer.size(), errFile)) > 0) {
-        run.err.append(buffer.data(), got);
-      }
-      std::fclose(errFile);
-    }
+    auto run = runPrepaidctl(args, "<" + in.string() + " 2>" + err.string());
+    run.err = readWholeFile(err);
     return run;
-  }
-  fs::path write(const std::string& name, const std::string& content) const {
-    const auto path = m_dir / name;
-    std::ofstream(path, std::ios::binary) << content;
-    return path;
   }
   CtlRun init(const std::string& siteText, const fs::path& db) const {
     return prepaidctl("init --site " + write("site.toml", siteText).string() + " --db " +
                       db.string());
   }
-  fs::path db() const { return m_dir / "site.db"; }
 
-  static std::vector<Row> query(const fs::path& db, const std::string& sql) {
-    std::vector<Row> rows;
-    sqlite3* handle = nullptr;
-    if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-      sqlite3_close(handle);
-      ADD_FAILURE() << "cannot open " << db;
-      return rows;
-    }
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(handle, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(handle);
-      sqlite3_close(handle);
-      return rows;
-    }
-    while (sqlite3_step(statement) == SQLITE_ROW) {
-      Row row;
-      for (int i = 0; i < sqlite3_column_count(statement); ++i) {
-        const auto* text = sqlite3_column_text(statement, i);
-        row.push_back(text != nullptr
-                          ? std::optional<std::string>(reinterpret_cast<const char*>(text))
-                          : std::nullopt);
-      }
-      rows.push_back(row);
-    }
-    sqlite3_finalize(statement);
-    sqlite3_close(handle);
-    return rows;
-  }
   static void exec(const fs::path& db, const std::string& sql) {
     sqlite3* handle = nullptr;
     ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
@@ -130,19 +59,13 @@ class OperatorAuditTest : public ::testing::Test {
     sqlite3_close(handle);
     ASSERT_EQ(rc, SQLITE_OK) << message;
   }
-  std::int64_t count(const fs::path& file, const std::string& sql) const {
-    const auto rows = query(file, sql);
-    return rows.empty() || !rows[0][0] ? -1 : std::stoll(*rows[0][0]);
-  }
   /// (actor, action, client, outcome) of the audit records, oldest first.
   std::vector<Row> audit(const fs::path& file) const {
     return query(file, "SELECT actor, action, client, outcome, target FROM audit_log ORDER BY id");
   }
   std::int64_t auditCount(const fs::path& file, const std::string& action) const {
-    return count(file, "SELECT COUNT(*) FROM audit_log WHERE action = '" + action + "'");
+    return queryCount(file, "SELECT COUNT(*) FROM audit_log WHERE action = '" + action + "'");
   }
-
-  fs::path m_dir;
 };
 
 const char* const Site = R"(
@@ -204,7 +127,8 @@ password_env = "PREPAID_TEST_BOB_PASSWORD"
   EXPECT_TRUE(hasher.verify("bob's long secret", *ops[1][3]));
   EXPECT_FALSE(hasher.verify("bob's long secreT", *ops[1][3]));
   // The password itself is nowhere in the database.
-  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM audit_log WHERE after_json LIKE '%long secret%'"), 0);
+  EXPECT_EQ(
+      queryCount(db(), "SELECT COUNT(*) FROM audit_log WHERE after_json LIKE '%long secret%'"), 0);
 
   const auto records = audit(db());
   ASSERT_FALSE(records.empty());
@@ -251,9 +175,9 @@ TEST_F(OperatorAuditTest, BadOperatorRowsAreRefusedNamingTheRowAndNothingIsWritt
     EXPECT_NE(run.err.find(expected), std::string::npos) << row << "\n" << run.err;
     EXPECT_NE(run.err.find("nothing written"), std::string::npos) << run.err;
     if (fs::exists(file)) {
-      EXPECT_EQ(count(file, "SELECT COUNT(*) FROM operators"), 0) << row;
-      EXPECT_EQ(count(file, "SELECT COUNT(*) FROM meters"), 0) << row;
-      EXPECT_EQ(count(file, "SELECT COUNT(*) FROM ledger_entries"), 0) << row;
+      EXPECT_EQ(queryCount(file, "SELECT COUNT(*) FROM operators"), 0) << row;
+      EXPECT_EQ(queryCount(file, "SELECT COUNT(*) FROM meters"), 0) << row;
+      EXPECT_EQ(queryCount(file, "SELECT COUNT(*) FROM ledger_entries"), 0) << row;
     }
   }
   // A username twice in one file, and one that exists already.
@@ -270,7 +194,7 @@ TEST_F(OperatorAuditTest, BadOperatorRowsAreRefusedNamingTheRowAndNothingIsWritt
   run = init(once, db());
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.err.find("exists already"), std::string::npos) << run.err;
-  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM operators"), 1);
+  EXPECT_EQ(queryCount(db(), "SELECT COUNT(*) FROM operators"), 1);
 }
 
 TEST_F(OperatorAuditTest, SellCommandAndMeterControlAreAudited) {
@@ -342,7 +266,7 @@ TEST_F(OperatorAuditTest, RestoreRefusesABackupWhoseAuditChainIsBrokenAndIsAudit
     exec(bad, "DROP TRIGGER \"" + trigger[0].value_or("") + "\"");
   }
   exec(bad, "UPDATE audit_log SET after_json = '{\"amount_fen\":7}' WHERE action = 'sale'");
-  const auto altered = count(bad, "SELECT id FROM audit_log WHERE action = 'sale'");
+  const auto altered = queryCount(bad, "SELECT id FROM audit_log WHERE action = 'sale'");
 
   auto run = prepaidctl("restore --db " + db().string() + " " + bad.string());
   EXPECT_EQ(run.status, 4) << run.out << run.err;
