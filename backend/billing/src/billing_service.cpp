@@ -439,6 +439,19 @@ std::expected<void, BillingError> checkOpen(const MeterContext& context) {
   return {};
 }
 
+/// The meter with its account, refused unless checkOpen() passes.
+std::expected<MeterContext, BillingError> loadOpenMeter(store::WriteTransaction& tx,
+                                                        store::MeterId meterId) {
+  auto context = detail::loadMeter(tx, meterId);
+  if (!context) {
+    return std::unexpected(context.error());
+  }
+  if (auto open = checkOpen(*context); !open) {
+    return std::unexpected(open.error());
+  }
+  return context;
+}
+
 /// Is `existing` (found by the request's key) the same request? Conflict otherwise.
 std::expected<void, BillingError> sameRequest(const store::LedgerEntry& existing,
                                               store::MeterId meter, domain::EntryKind kind,
@@ -1324,19 +1337,13 @@ std::expected<TransferResult, BillingError> transfer(store::WriteTransaction& tx
   if (!site) {
     return std::unexpected(site.error());
   }
-  auto to = detail::loadMeter(tx, request.toMeterId);
+  auto to = loadOpenMeter(tx, request.toMeterId);
   if (!to) {
     return std::unexpected(to.error());
   }
-  if (auto open = checkOpen(*to); !open) {
-    return std::unexpected(open.error());
-  }
-  auto fromFirst = detail::loadMeter(tx, request.fromMeterId);
+  auto fromFirst = loadOpenMeter(tx, request.fromMeterId);
   if (!fromFirst) {
     return std::unexpected(fromFirst.error());
-  }
-  if (auto open = checkOpen(*fromFirst); !open) {
-    return std::unexpected(open.error());
   }
   if (fromFirst->account->id != to->account->id) {
     return std::unexpected(error(
@@ -1475,12 +1482,9 @@ std::expected<CloseMeterResult, BillingError> closeOne(store::WriteTransaction& 
   if (!site) {
     return std::unexpected(site.error());
   }
-  auto first = detail::loadMeter(tx, request.meterId);
+  auto first = loadOpenMeter(tx, request.meterId);
   if (!first) {
     return std::unexpected(first.error());
-  }
-  if (auto open = checkOpen(*first); !open) {
-    return std::unexpected(open.error());
   }
   auto charged = billLastReading(tx, *site, options, request.meterId, now);
   if (!charged) {
